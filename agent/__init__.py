@@ -1,0 +1,1 @@
+"""The language layer and the agent: LLM access, prompts, extraction, learning, the LangGraph graph."""

@@ -1,0 +1,1 @@
+"""Nodes of the chat graph: guard the input, route to a tool, run it, answer."""

@@ -1,0 +1,1 @@
+"""Prompt modules of the agent package, each beside the schema its answer must fit."""

@@ -1,0 +1,1 @@
+"""The simulated sales world, evaluation suites and benchmarks."""

@@ -1,0 +1,250 @@
+"""Append-only bulk writes into the time-series store.
+
+Every write is an ``INSERT ... ON CONFLICT DO NOTHING`` keyed on the record's source id,
+so re-importing the same source record changes nothing, and the keys the new records
+make dirty are marked in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Integer, Table
+from sqlmodel import Session, SQLModel
+
+from memory.db import UTCDateTime
+from memory.ingest_pg import insert_postgres
+from memory.models import (
+    Account,
+    Activity,
+    ActivitySignal,
+    Deal,
+    FieldChange,
+    Org,
+    Person,
+    User,
+)
+from memory.queue import mark_dirty
+from memory.sql import dialect_name, upsert_insert
+
+Row = Mapping[str, Any] | SQLModel
+
+
+@dataclass
+class IngestReport:
+    """How many records of each kind were new and how many were already stored."""
+
+    inserted: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
+    dirty_keys: int = 0
+
+    def merge(self, other: IngestReport) -> None:
+        """Add another report's counts into this one."""
+        self.inserted.update(other.inserted)
+        self.duplicates.update(other.duplicates)
+        self.dirty_keys += other.dirty_keys
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "inserted": dict(self.inserted),
+            "duplicates": dict(self.duplicates),
+            "dirty_keys": self.dirty_keys,
+        }
+
+
+def _as_dict(row: Row, columns: set[str]) -> dict[str, Any]:
+    data = row.model_dump() if isinstance(row, SQLModel) else dict(row)
+    unknown = set(data) - columns
+    if unknown:
+        raise ValueError(f"unknown column(s) {sorted(unknown)}")
+    return data
+
+
+def _insert(
+    session: Session,
+    model: type[SQLModel],
+    rows: Sequence[Row],
+    *,
+    conflict: list[str],
+    returning: list[str],
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """Insert rows ignoring conflicts on ``conflict``.
+
+    Returns how many rows were new and the ``returning`` columns of the rows whose keys
+    must be marked dirty (the new rows; on SQLite possibly the whole batch).
+    """
+    if not rows:
+        return 0, []
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    columns = {c.name for c in table.columns}
+    dicts = [_as_dict(r, columns) for r in rows]
+    # Every row must bind the same parameters; fill column defaults for missing keys.
+    fill: dict[str, Any] = {}
+    for c in table.columns:
+        if c.primary_key and isinstance(c.type, Integer):
+            continue  # surrogate key: the database assigns it
+        default = c.default
+        if default is None:
+            fill[c.name] = None
+        elif getattr(default, "is_callable", False):
+            fill[c.name] = default.arg  # type: ignore[attr-defined]
+        else:
+            fill[c.name] = getattr(default, "arg", None)
+    for d in dicts:
+        for name, value in fill.items():
+            if name not in d:
+                d[name] = value(None) if callable(value) else value
+        if "id" in d and d["id"] is None and "id" not in fill:
+            del d["id"]
+    if dialect_name(session) == "sqlite":
+        return _insert_sqlite(session, table, dicts, conflict=conflict, returning=returning)
+    upsert_insert(session, table)  # raises for a database that is neither
+    return insert_postgres(session, table, dicts, conflict=conflict, returning=returning)
+
+
+def _sqlite_time(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected a datetime, got {value!r}")
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given; Keel stores UTC-aware times")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # Exactly SQLAlchemy's SQLite DATETIME storage format (so string order = time order);
+    # the first 26 characters drop the "+00:00" without a ``replace(tzinfo=None)`` copy.
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_json(value: Any) -> Any:
+    return None if value is None else json.dumps(value)
+
+
+def _sqlite_bool(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """What turns a Python value into what SQLite stores for ``column_type`` (None: as is)."""
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_time
+    if isinstance(column_type, JSON):
+        return _sqlite_json
+    if isinstance(column_type, Boolean):
+        return _sqlite_bool
+    return None
+
+
+def _insert_sqlite(
+    session: Session,
+    table: Table,
+    dicts: list[dict[str, Any]],
+    *,
+    conflict: list[str],
+    returning: list[str],
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """SQLite fast path: values converted once, then one DB-API ``executemany``.
+
+    SQLAlchemy's per-parameter processing cost more than SQLite's insert itself. SQLite's
+    ``total_changes`` says how many rows were new: if none, nothing is reported (a
+    re-import marks nothing dirty); if some, every row of the batch is reported, so a
+    mixed batch may mark a few extra keys dirty, which idempotent handlers absorb.
+    """
+    unique: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for d in dicts:
+        unique.setdefault(tuple(d[c] for c in conflict), d)
+    rows = list(unique.values())
+    names = list(rows[0].keys())
+    special = [
+        (i, f) for i, n in enumerate(names) if (f := _sqlite_converter(table.c[n].type)) is not None
+    ]
+    get = itemgetter(*names)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT DO NOTHING"
+    )
+    params = []
+    for d in rows:
+        values = list(get(d)) if len(names) > 1 else [get(d)]
+        for i, f in special:
+            values[i] = f(values[i])
+        params.append(tuple(values))
+    dbapi = session.connection().connection.dbapi_connection
+    before = dbapi.total_changes  # type: ignore[union-attr]
+    session.connection().exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    inserted = dbapi.total_changes - before  # type: ignore[union-attr]
+    if inserted == 0:
+        return 0, []
+    return inserted, [tuple(d[c] for c in returning) for d in rows]
+
+
+def ingest(
+    session: Session,
+    *,
+    orgs: Iterable[Row] = (),
+    users: Iterable[Row] = (),
+    accounts: Iterable[Row] = (),
+    people: Iterable[Row] = (),
+    deals: Iterable[Row] = (),
+    changes: Iterable[Row] = (),
+    activities: Iterable[Row] = (),
+    signals: Iterable[Row] = (),
+) -> IngestReport:
+    """Write records of any kind in dependency order inside the caller's transaction.
+
+    Records already stored (same id or same ``(org_id, source_id)``) are skipped and
+    counted as duplicates. New deal fields mark ``deal:<id>`` dirty; new activities mark
+    ``activity:<id>`` dirty, in this same transaction.
+
+    Raises:
+        ValueError: a record has an unknown column or a naive (timezone-less) time.
+    """
+    report = IngestReport()
+    dirty: dict[str, set[str]] = {}
+
+    def run(
+        name: str,
+        model: type[SQLModel],
+        rows: Iterable[Row],
+        conflict: list[str],
+        returning: list[str],
+    ) -> list[tuple[Any, ...]]:
+        batch = list(rows)
+        count, touched = _insert(session, model, batch, conflict=conflict, returning=returning)
+        report.inserted[name] += count
+        report.duplicates[name] += len(batch) - count
+        return touched
+
+    run("orgs", Org, orgs, ["id"], ["id"])
+    run("users", User, users, ["id"], ["id"])
+    run("accounts", Account, accounts, ["id"], ["id"])
+    run("people", Person, people, ["id"], ["id"])
+    for deal_id, org_id in run("deals", Deal, deals, ["id"], ["id", "org_id"]):
+        dirty.setdefault(org_id, set()).add(f"deal:{deal_id}")
+    for deal_id, org_id in run(
+        "changes", FieldChange, changes, ["org_id", "source_id"], ["deal_id", "org_id"]
+    ):
+        dirty.setdefault(org_id, set()).add(f"deal:{deal_id}")
+    for act_id, org_id in run(
+        "activities", Activity, activities, ["org_id", "source_id"], ["id", "org_id"]
+    ):
+        dirty.setdefault(org_id, set()).add(f"activity:{act_id}")
+    for deal_id, org_id in run(
+        "signals",
+        ActivitySignal,
+        signals,
+        ["activity_id", "content_hash", "extractor"],
+        ["deal_id", "org_id"],
+    ):
+        if deal_id:
+            dirty.setdefault(org_id, set()).add(f"deal:{deal_id}")
+    for org_id, keys in dirty.items():
+        report.dirty_keys += mark_dirty(session, org_id, keys)
+    return report

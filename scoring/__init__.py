@@ -1,0 +1,1 @@
+"""Deal scoring: point-in-time features, the win model, dimensions, patterns and alert statistics."""

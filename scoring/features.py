@@ -1,0 +1,125 @@
+"""Point-in-time features of deals, "as Keel knew it": ``known_at`` is always the instant.
+
+Two entry points: :func:`build_features` for many deals at one instant (scoring the open
+pipeline), and :func:`build_features_at` for each deal at its own instants (training
+snapshots). Both read the store with a few bulk queries (:mod:`scoring.events`) and
+compute in memory (:mod:`scoring.deal_features`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from memory.collector import collector_paused
+from scoring.deal_features import RepHistory, deal_features_at
+from scoring.events import load_deals, load_org, secs
+from scoring.settings import ScoringSettings
+
+FEATURE_VERSION = "f1"
+"""Bump when the meaning of any feature changes (stored with every score)."""
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """One deal's features at one instant (keys starting with ``_`` are not features)."""
+
+    deal_id: str
+    at: datetime
+    values: dict[str, Any]
+
+    @property
+    def stage(self) -> str | None:
+        """The deal's stage at the instant."""
+        value = self.values.get("_stage")
+        return str(value) if value is not None else None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the deal was still open at the instant."""
+        return bool(self.values.get("_open", True))
+
+
+def build_features(
+    session: Session,
+    *,
+    org_id: str,
+    as_of: datetime,
+    deal_ids: Sequence[str] | None = None,
+    open_only: bool = True,
+    settings: ScoringSettings | None = None,
+) -> list[FeatureRow]:
+    """Features of many deals at one instant, as Keel knew them then (``known_at = as_of``).
+
+    Args:
+        session: Open session.
+        org_id: The org.
+        as_of: The instant (UTC-aware).
+        deal_ids: Deals to compute (default: the org's open pipeline at ``as_of``).
+        open_only: Leave out deals that were already closed at ``as_of``.
+        settings: Scoring settings (extractor choice, signal backfill).
+
+    Returns:
+        One row per deal that existed (and was known) at ``as_of``, in deal-id order.
+    """
+    if as_of.tzinfo is None:
+        raise ValueError(f"as_of {as_of.isoformat()} is naive; pass a UTC-aware datetime")
+    settings = settings or ScoringSettings()
+    t = as_of.timestamp()
+    with collector_paused():
+        org = load_org(session, org_id=org_id, until=t)
+        if deal_ids is None:
+            deal_ids = org.open_deal_ids()
+        events = load_deals(
+            session, org_id=org_id, deal_ids=deal_ids, until=t, extractors=settings.extractor
+        )
+        reps = RepHistory.from_closes(org.closes)
+        rows = []
+        for deal_id in sorted(events):
+            values = deal_features_at(
+                events[deal_id], t, org, reps, backfill=settings.backfill_signals
+            )
+            if open_only and not values["_open"]:
+                continue
+            rows.append(FeatureRow(deal_id, as_of, values))
+    return rows
+
+
+def build_features_at(
+    session: Session,
+    *,
+    org_id: str,
+    instants: Mapping[str, Sequence[datetime]],
+    settings: ScoringSettings | None = None,
+) -> list[FeatureRow]:
+    """Features of each deal at each of its own instants (known_at = that instant).
+
+    Args:
+        session: Open session.
+        org_id: The org.
+        instants: ``deal_id -> instants``; a deal not known yet at an instant gives no row.
+        settings: Scoring settings.
+    """
+    settings = settings or ScoringSettings()
+    latest = max((secs(i) for its in instants.values() for i in its), default=None)
+    events = load_deals(
+        session, org_id=org_id, deal_ids=list(instants), until=latest, extractors=settings.extractor
+    )
+    org = load_org(session, org_id=org_id, until=latest)
+    reps = RepHistory.from_closes(org.closes)
+    rows = []
+    for deal_id in sorted(instants):
+        ev = events.get(deal_id)
+        if ev is None:
+            continue
+        for at in instants[deal_id]:
+            t = at.timestamp()
+            if t < ev.created or t < ev.known:
+                continue
+            values = deal_features_at(ev, t, org, reps, backfill=settings.backfill_signals)
+            rows.append(FeatureRow(deal_id, at, values))
+    return rows

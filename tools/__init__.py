@@ -1,0 +1,1 @@
+"""The agent's tools: thin typed functions over memory and scoring."""

@@ -1,0 +1,1 @@
+"""User interfaces: the Chainlit chat, the keel CLI and scheduler wiring."""
