@@ -8,10 +8,12 @@ make dirty are marked in the same transaction.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _json_str
 from operator import itemgetter
 from typing import Any
 
@@ -124,6 +126,13 @@ def _sqlite_time(value: Any) -> Any:
 
 
 def _sqlite_json(value: Any) -> Any:
+    # Scalars (most CRM field values) skip ``json.dumps``'s per-call setup; the output is
+    # byte for byte what ``json.dumps`` gives for them.
+    kind = type(value)
+    if kind is str:
+        return _json_str(value)
+    if kind is int or (kind is float and math.isfinite(value)):
+        return repr(value)
     return None if value is None else json.dumps(value)
 
 
@@ -173,8 +182,14 @@ def _insert_sqlite(
     params = []
     for d in rows:
         values = list(get(d)) if len(names) > 1 else [get(d)]
+        seen: tuple[Any, Any] = (None, None)
         for i, f in special:
-            values[i] = f(values[i])
+            raw = values[i]
+            if raw is seen[0] and raw is not None:  # e.g. recorded_at is valid_from
+                values[i] = seen[1]
+            else:
+                values[i] = f(raw)
+                seen = (raw, values[i])
         params.append(tuple(values))
     dbapi = session.connection().connection.dbapi_connection
     before = dbapi.total_changes  # type: ignore[union-attr]
