@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
 from memory.scoring_store import DealScoreHistory
 from scoring.alert_stats import ChangeTracker
-from scoring.alerts import Alert, ProbabilityChange, detect
+from scoring.alerts import Alert, ProbabilityChange, chasing_followups, detect
 from scoring.deal_features import RepHistory, deal_features_at
 from scoring.events import load_deals, load_org
 from scoring.patterns.findings import PatternReport
@@ -115,6 +116,7 @@ class AlertFeed:
         self.owners = set(owners) if owners is not None else None
         self.tracker = ChangeTracker()
         self.prev: dict[str, DealRecord] = {}
+        self._zones: dict[str, tzinfo] = {}
 
     def fork(self, *, owners: Sequence[str] | None) -> AlertFeed:
         """A feed sharing the loaded records but with its own owners and fresh statistics."""
@@ -123,6 +125,16 @@ class AlertFeed:
         other.tracker = ChangeTracker()
         other.prev = {}
         return other
+
+    def _zone(self, user_id: str | None) -> tzinfo:
+        """The user's time zone (UTC when unknown or invalid)."""
+        name = self.tz.get(user_id or "", "UTC")
+        if name not in self._zones:
+            try:
+                self._zones[name] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zones[name] = UTC
+        return self._zones[name]
 
     def _record(self, deal_id: str, t: float) -> DealRecord | None:
         ev = self.events[deal_id]
@@ -179,8 +191,10 @@ class AlertFeed:
             change = self.tracker.update(deal_id, p) if p is not None else None
             pc = ProbabilityChange(p if p is not None else 0.3, *(change or (None, None, None)))
             if alerts:
+                chasers = chasing_followups(self.events[deal_id].activities, last_buyer=rec.last_buyer,
+                                            t=t, tz=self._zone(rec.owner))  # fmt: skip
                 out += detect(self.prev.get(deal_id), rec, at=at, prob=pc, stall_conditions=self.stalls,
-                              settings=self.settings)  # fmt: skip
+                              settings=self.settings, chasers=chasers)  # fmt: skip
             self.prev[deal_id] = rec
         return out
 

@@ -9,10 +9,12 @@ suppressed by a stable key per alert.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from scoring.events import ActivityRow
 from scoring.patterns.records import DAY, DealRecord
 from scoring.patterns.settings import AlertSettings
 
@@ -26,6 +28,9 @@ IMPACT = {"champion_lost": 0.6, "budget_frozen": 0.6, "stall_risk": 0.4, "gone_d
 ACTIONABILITY = {"stall_risk": 1.0, "eb_quiet": 0.9, "gone_dark": 0.8, "champion_lost": 0.8,
                  "competitor_entered": 0.8, "probability_drop": 0.6, "close_pushed": 0.5,
                  "budget_frozen": 0.4}  # fmt: skip
+RECAP_DAYS = 1
+"""A seller email on the day of the buyer's last activity or the next (the rep's calendar)
+is the recap of that conversation; later ones chase a reply."""
 ACTIONS = {
     "probability_drop": "Find out what changed: call your champion today and confirm the plan.",
     "champion_lost": "Find a new champion now: ask your remaining contacts who owns this, "
@@ -110,11 +115,54 @@ def _urgency(rec: DealRecord, t: float) -> float:
     return 1.0 + 1.0 / (1.0 + max(days, 0.0) / 30.0)
 
 
+def _unusual_drop(prob: ProbabilityChange, cfg: AlertSettings) -> float | None:
+    """The size of today's drop if it is large and far outside normal variation, else None."""
+    if prob.change is None or prob.z_own is None or prob.z_pipeline is None:
+        return None
+    if (
+        prob.change <= -cfg.drop_min
+        and prob.z_own <= -cfg.drop_z
+        and prob.z_pipeline <= -cfg.drop_z
+    ):
+        return -prob.change
+    return None
+
+
+def chasing_followups(
+    activities: Iterable[ActivityRow], *, last_buyer: float, t: float, tz: tzinfo = UTC
+) -> int:
+    """Seller emails known by ``t`` that chase a reply since the buyer's last activity.
+
+    A recap sent the same or the next calendar day (in the rep's time zone ``tz``) after a
+    conversation is part of it, not a follow-up waiting for an answer; counting it made
+    every ordinary gap between meetings (recap, one check-in, a reply two weeks later)
+    look like the start of a stall.
+    """
+    recap_until = datetime.fromtimestamp(last_buyer, tz).date().toordinal() + RECAP_DAYS
+    return sum(
+        1
+        for a in activities
+        if a.kind == "email"
+        and a.direction == "outbound"
+        and last_buyer < a.occurred <= t
+        and a.recorded <= t
+        and datetime.fromtimestamp(a.occurred, tz).date().toordinal() > recap_until
+    )
+
+
 def detect(  # noqa: C901 - one readable list of rules
     prev: DealRecord | None, cur: DealRecord, *, at: datetime, prob: ProbabilityChange,
     stall_conditions: dict[str, str], settings: AlertSettings | None = None,
+    chasers: int | None = None,
 ) -> list[Alert]:  # fmt: skip
     """Alerts for one open deal between yesterday's and today's snapshot.
+
+    A probability drop is briefed as its own (risk) item only when trouble arrived with
+    it (a serious new risk, the deal going dark). A drop that comes with nothing but a new
+    competitor is the model pricing in that competitor: it is told as the
+    ``competitor_entered`` item, with the drop in its text and as its value at risk, not
+    as a claim that the deal is in trouble (on the simulated orgs such drops were almost
+    never followed by a real shock or stall).
 
     Args:
         prev: Yesterday's record (None the first time the deal is seen: nothing is "new").
@@ -123,11 +171,14 @@ def detect(  # noqa: C901 - one readable list of rules
         prob: Today's probability and its change statistics.
         stall_conditions: Significant stall conditions -> the pattern text to cite.
         settings: Thresholds.
+        chasers: Seller follow-ups chasing the buyer since their last activity
+            (:func:`chasing_followups`); None = every unanswered seller email counts.
     """
     cfg = settings or AlertSettings()
     t = at.timestamp()
     p = prob.probability
     found: list[tuple[str, str, str, float]] = []  # kind, key, context, probability at stake
+    drop = _unusual_drop(prob, cfg)
     if prev is not None:
         new_risks = cur.risks - prev.risks
         if any("champion" in r and "left" in r for r in new_risks):
@@ -139,33 +190,35 @@ def detect(  # noqa: C901 - one readable list of rules
                 ("budget_frozen", "budget_frozen", "The buyer reports a budget freeze.", p)
             )
         for comp in sorted(set(cur.competitors) - set(prev.competitors)):
-            found.append(("competitor_entered", f"competitor:{comp}",
-                          f"{comp} is now in the deal as an alternative.", p))  # fmt: skip
+            text, stake = f"{comp} is now in the deal as an alternative.", p
+            if drop is not None:
+                text += f" Win probability fell {drop:.0%} with it, to {p:.0%}."
+                stake = drop
+            found.append(("competitor_entered", f"competitor:{comp}", text, stake))
         if prev.close_date and cur.close_date and cur.close_date > prev.close_date:
             q_end = _quarter_end(date.fromisoformat(prev.close_date))
             if date.fromisoformat(cur.close_date) > q_end >= date.fromisoformat(prev.close_date):
                 found.append(("close_pushed", f"close_pushed:{cur.close_date[:7]}",
                               f"Close date moved from {prev.close_date} to {cur.close_date}, "
                               f"past the quarter end ({q_end.isoformat()}).", p))  # fmt: skip
-    if (prob.change is not None and prob.z_own is not None and prob.z_pipeline is not None
-            and prob.change <= -cfg.drop_min and prob.z_own <= -cfg.drop_z
-            and prob.z_pipeline <= -cfg.drop_z):  # fmt: skip
-        new_evidence = prev is not None and (
+    if drop is not None and prob.z_own is not None:
+        trouble = prev is not None and (
             any(_serious(r) for r in cur.risks - prev.risks)
-            or bool(set(cur.competitors) - set(prev.competitors))
             or (cur.dark_from is not None and prev.dark_from is None))  # fmt: skip
-        if new_evidence or not cfg.drop_needs_evidence:
+        if trouble or not cfg.drop_needs_evidence:
             week = at.isocalendar()
             found.append(("probability_drop", f"probability_drop:{week[0]}-{week[1]}",
-                          f"Win probability fell {-prob.change:.0%} overnight to {p:.0%}, far "
-                          f"outside its normal moves (z={prob.z_own:.1f}).", -prob.change))  # fmt: skip
+                          f"Win probability fell {drop:.0%} overnight to {p:.0%}, far "
+                          f"outside its normal moves (z={prob.z_own:.1f}).", drop))  # fmt: skip
     quiet = (t - cur.last_buyer) / DAY
-    if cur.dark_from is not None:
+    if cur.dark_from is not None and cur.last_buyer <= cur.dark_from:  # still dark, not revived
         found.append(("gone_dark", f"dark:{int(cur.dark_from // DAY)}",
                       f"No reply from the buyer in {quiet:.0f} days despite {cur.unanswered} "
                       "follow-ups.", p))  # fmt: skip
     elif (
-        cur.stall_points and quiet >= cfg.stall_quiet_days and cur.unanswered >= cfg.stall_followups
+        cur.stall_points
+        and quiet >= cfg.stall_quiet_days
+        and (cur.unanswered if chasers is None else chasers) >= cfg.stall_followups
     ):
         last_at, conds = cur.stall_points[-1]
         hits = [stall_conditions[c] for c in conds if c in stall_conditions]
@@ -180,7 +233,8 @@ def detect(  # noqa: C901 - one readable list of rules
     urgency = _urgency(cur, t)
     out = []
     for kind, key, context, stake in found:
-        share = 1.0 if kind == "probability_drop" else IMPACT.get(kind, 0.2)
+        measured = drop is not None and kind in ("probability_drop", "competitor_entered")
+        share = 1.0 if measured else IMPACT.get(kind, 0.2)
         var = max(cur.amount, 0.0) * max(stake, 0.0) * share
         out.append(Alert(cur.deal_id, cur.name, cur.owner, kind, key, at, context, ACTIONS[kind],
                          var, urgency, ACTIONABILITY[kind]))  # fmt: skip

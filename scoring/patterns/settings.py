@@ -41,11 +41,14 @@ class AlertSettings(BaseSettings):
             probability drop must exceed, on both yardsticks.
         drop_min: Smallest absolute probability drop worth an alert.
         drop_needs_evidence: Brief a drop only when new negative evidence arrived with it
-            (a new risk, a new competitor, the deal going dark). Measured on the simulated
+            (a new risk, a lost champion, the deal going dark). Measured on the simulated
             org, the win model's unexplained overnight drops (stage moves, model quirks)
-            were mostly not real trouble.
+            were mostly not real trouble, and neither were drops explained only by a new
+            competitor (those are reported in the "competitor entered" item instead).
         stall_quiet_days: Buyer silence after a stall-pattern touch before warning.
-        stall_followups: Unanswered seller emails since that touch before warning.
+        stall_followups: Unanswered seller emails since that touch before warning; only
+            chasing emails count (one sent the day of the buyer's last activity or the
+            next day is the recap, not a follow-up).
         eb_quiet_days: Days since the economic buyer last engaged before warning.
         max_items: Most items in one briefing.
         min_value_at_risk: Alerts below this value at risk stay out of briefings.

@@ -2,12 +2,14 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from agent.briefing import render
 from scoring.alert_stats import ChangeTracker, robust_scale
-from scoring.alerts import ProbabilityChange, detect, select_items
+from scoring.alerts import ProbabilityChange, chasing_followups, detect, select_items
+from scoring.events import ActivityRow
 from scoring.patterns.records import DAY, DealRecord
 from scoring.patterns.settings import AlertSettings
 
@@ -122,3 +124,59 @@ def test_selection_prioritises_value_suppresses_repeats_and_caps_items():
     text = render("Maria Chen", "2026-03-10", items, not_shown=rest, open_deals=5)
     assert text.startswith("Good morning Maria: 3 things") and "Suggested:" in text
     assert render("Maria Chen", "2026-03-10", [], not_shown=0, open_deals=5).count("\n") == 0
+
+
+def _email(at, direction="outbound", recorded=None):
+    return ActivityRow(f"e{at}", "email", direction, (), (), at, recorded or at)
+
+
+def test_recap_after_a_call_is_not_a_chasing_followup():
+    call = T - 20 * DAY  # 07:00 UTC
+    acts = [
+        ActivityRow("c", "call", None, ("b1",), ("VP",), call, call),
+        _email(call + 3600),  # same-day recap
+        _email(call + 30 * 3600),  # next-day recap
+        _email(call + 4 * DAY),  # chases
+        _email(call + 10 * DAY),  # chases
+        _email(call + 30 * DAY),  # after t: not known yet
+        _email(call + 5 * DAY, recorded=T + DAY),  # recorded after t
+    ]
+    assert chasing_followups(acts, last_buyer=call, t=T) == 2
+    # the rep's calendar decides: a call at 23:30 in Los Angeles (07:30 UTC the next day)
+    late = datetime(2026, 2, 18, 7, 30, tzinfo=UTC).timestamp()
+    la = ZoneInfo("America/Los_Angeles")
+    acts = [_email(late + 40 * 3600)]  # 2026-02-19: the next UTC day, two LA days later
+    assert chasing_followups(acts, last_buyer=late, t=T) == 0
+    assert chasing_followups(acts, last_buyer=late, t=T, tz=la) == 1
+
+
+def test_stall_risk_counts_chasers_not_recaps():
+    touch = T - 15 * DAY
+    cur = rec(last_buyer=touch, unanswered=2, stall_points=[(touch, ("single_threaded",))])
+    stalls = {"single_threaded": "x"}
+    prob = ProbabilityChange(0.3)
+    assert detect(cur, cur, at=AT, prob=prob, stall_conditions=stalls, chasers=1) == []
+    kinds = [a.kind for a in detect(cur, cur, at=AT, prob=prob, stall_conditions=stalls, chasers=2)]
+    assert kinds == ["stall_risk"]
+
+
+def test_drop_with_only_a_new_competitor_is_the_competitor_item():
+    prev, cur = rec(), rec(competitors=("TransitPro",))
+    drop = ProbabilityChange(0.2, -0.15, -8.0, -9.0)
+    alerts = detect(prev, cur, at=AT, prob=drop, stall_conditions={})
+    assert [a.kind for a in alerts] == ["competitor_entered"]
+    assert "fell 15%" in alerts[0].context
+    assert alerts[0].value_at_risk == pytest.approx(100_000 * 0.15)
+    quiet = detect(prev, cur, at=AT, prob=ProbabilityChange(0.2), stall_conditions={})
+    assert quiet[0].value_at_risk == pytest.approx(100_000 * 0.2 * 0.2)
+    both = rec(competitors=("TransitPro",), risks=frozenset({"champion left"}))
+    kinds = {a.kind for a in detect(prev, both, at=AT, prob=drop, stall_conditions={})}
+    assert kinds == {"probability_drop", "champion_lost", "competitor_entered"}
+
+
+def test_gone_dark_only_while_still_dark():
+    dark = rec(dark_from=T - 30 * DAY, last_buyer=T - 30 * DAY, unanswered=3)
+    assert [a.kind for a in detect(dark, dark, at=AT, prob=ProbabilityChange(0.3),
+                                   stall_conditions={})] == ["gone_dark"]  # fmt: skip
+    revived = replace(dark, last_buyer=T - 2 * DAY, unanswered=0)
+    assert detect(revived, revived, at=AT, prob=ProbabilityChange(0.3), stall_conditions={}) == []
