@@ -19,8 +19,10 @@ from pydantic import BaseModel
 
 from agent.context import AgentContext
 from agent.nodes.conversation import base_messages
+from agent.nodes.grounding import ground_date, ground_deal
 from agent.prompts.agent import DIRECT, PSEUDO_TOOLS, route_model
 from agent.state import AgentState, FocusDeal
+from tools.dates import DateParseError, resolve_when
 from tools.registry import normalise_args
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,30 @@ def _with_focus(args: dict[str, str], focus: FocusDeal | None) -> dict[str, str]
     return args
 
 
+def _grounded(
+    args: dict[str, str], text: str, state: AgentState, ctx: AgentContext
+) -> dict[str, str]:
+    """Hold the model's deal and date arguments to what the user said (see grounding)."""
+    out = dict(args)
+    if out.get("deal"):
+        out["deal"] = ground_deal(
+            out["deal"], text, state.get("focus_deal"), pronouns=DEAL_PRONOUNS
+        )
+    viewer, now = ctx.tools.viewer, ctx.tools.now
+
+    def parses(phrase: str) -> bool:
+        try:
+            resolve_when(phrase, now=now, timezone=viewer.timezone)
+        except DateParseError:
+            return False
+        return True
+
+    for key in ("since", "when"):
+        if key in out:
+            out[key] = ground_date(out[key], text, parses)
+    return out
+
+
 def _as_dict(raw: Any) -> dict[str, Any]:
     """The routing answer as a dict (a parsed schema instance, or a plain dict)."""
     if isinstance(raw, BaseModel):
@@ -111,6 +137,7 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             "route": {"tool": name if name in PSEUDO_TOOLS else FAILED, "args": {}, "via": "model"},
             "pending": None,
         }
-    args = _with_focus(normalise_args(specs[name], decision), state.get("focus_deal"))
+    args = _grounded(normalise_args(specs[name], decision), text, state, ctx)
+    args = _with_focus(args, state.get("focus_deal"))
     raw_text = json.dumps(decision)
     return {"route": {"tool": name, "args": args, "via": "model", "raw": raw_text}, "pending": None}

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.nodes.grounding import date_phrase, ground_date, ground_deal, typed_by_user
+from agent.nodes.router import DEAL_PRONOUNS
+from agent.state import FocusDeal
+from tools.dates import DateParseError, resolve_when
+
+FOCUS: FocusDeal = {"deal_id": "deal_1", "name": "Northwind - Fleet Renewal"}
+NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
+
+
+def parses(phrase: str) -> bool:
+    try:
+        resolve_when(phrase, now=NOW)
+    except DateParseError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("reference", "text"),
+    [
+        ("Acme Freight", "what's the status of acme freight?"),
+        ("Acme Freight Renewal", "how is acme doing"),
+        ("Northwind", "wheres nortwind at"),  # the user's typo, corrected by the model
+    ],
+)
+def test_reference_made_of_the_users_words_is_kept(reference: str, text: str) -> None:
+    assert typed_by_user(reference, text)
+    assert ground_deal(reference, text, FOCUS, pronouns=DEAL_PRONOUNS) == reference
+
+
+def test_follow_up_naming_another_deal_does_not_keep_the_focus_deal() -> None:
+    # The model copied the deal under discussion; the user named another one.
+    text = "now do the same for Globex Logistics Expansion"
+    got = ground_deal(FOCUS["name"], text, FOCUS, pronouns=DEAL_PRONOUNS)
+    assert got == "Globex Logistics Expansion"
+
+
+@pytest.mark.parametrize(
+    "text", ["what's its score?", "draft a follow-up email for it", "what changed on that deal?"]
+)
+def test_pronoun_in_the_message_means_the_focus_deal(text: str) -> None:
+    assert ground_deal("Hooli Payroll", text, FOCUS, pronouns=DEAL_PRONOUNS) == FOCUS["name"]
+
+
+def test_elliptical_follow_up_keeps_the_focus_deal() -> None:
+    assert (
+        ground_deal(FOCUS["name"], "and the score?", FOCUS, pronouns=DEAL_PRONOUNS)
+        == (FOCUS["name"])
+    )
+
+
+def test_invented_deal_without_focus_falls_back_to_what_the_user_wrote() -> None:
+    got = ground_deal("Initech Payroll", "give me the score for Vandelay", None, pronouns=set())
+    assert got == "Vandelay"
+
+
+def test_pronoun_argument_is_left_for_the_focus_rule() -> None:
+    assert ground_deal("that deal", "how about that deal", FOCUS, pronouns=DEAL_PRONOUNS) == (
+        "that deal"
+    )
+
+
+def test_date_phrase_is_found_after_its_preposition() -> None:
+    assert date_phrase("what changed on Stark since last monday?", parses) == "last monday"
+    assert date_phrase("pipeline at quarter start please", parses) == "quarter start"
+    assert date_phrase("what changed on Stark?", parses) is None
+
+
+def test_date_the_user_did_not_type_is_replaced_by_theirs() -> None:
+    text = "what changed on Stark since last monday"
+    assert ground_date("2026-11-10", text, parses) == "last monday"
+    assert ground_date("last monday", text, parses) == "last monday"
+    # Nothing to ground on: the model's phrase stays (the tool reports a bad one).
+    assert ground_date("last week", "has anything happened on Vandelay lately?", parses) == (
+        "last week"
+    )
