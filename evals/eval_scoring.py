@@ -351,6 +351,7 @@ def run(
             "closed_deals": len(closed),
             "signals": "simulator truth (extractor 'truth')",
             "prior": prior.version if prior else None,
+            "confidence_error_model": served.org.meta.get("error_model") if served.org else None,
         },  # fmt: skip
         "notes": [
             "Training and the main metrics use the simulator's true signals (extractor 'truth'); "

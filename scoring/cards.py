@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring.confidence import composite_confidences, confidence_matrix
+from scoring.confidence import ErrorModel, composite_confidences, confidence_matrix
 from scoring.dimensions import CONTEXT, DIMENSIONS, LABELS, describe
 from scoring.explain_text import template_explanation
 from scoring.features import FeatureRow
@@ -192,14 +192,21 @@ def make_cards(
     *,
     version: str,
     importance: dict[str, float],
+    error_model: ErrorModel | None = None,
     recent_days: float = 21.0,
 ) -> list[ScoreCard]:
-    """Score cards of ``rows`` from their (calibrated, additive) explanation."""
+    """Score cards of ``rows`` from their (calibrated, additive) explanation.
+
+    Composite confidence is ``1 - 2 x expected absolute error`` under ``error_model``
+    (see :mod:`scoring.confidence`).
+    """
     if not rows:
         return []
     batch = CardBatch(ex, rows, recent_days)
     prob = np.round(ex.probability, 4)
-    confidence = composite_confidences(batch.conf, importance, ex.familiarity)
+    confidence = composite_confidences(
+        batch.conf, importance, ex.familiarity, ex.probability, error_model
+    )
     return [
         ScoreCard(
             deal_id=row.deal_id,

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from memory.collector import collector_paused
 from scoring.cards import ScoreCard, make_cards
+from scoring.confidence import ErrorModel
 from scoring.features import FeatureRow
 from scoring.model import Explanation, WinModel
 
@@ -86,13 +88,34 @@ class ServedModel:
                 out[d] = out.get(d, 0.0) + share * v
         return out
 
+    def error_model(self) -> ErrorModel | None:
+        """The expected-error model behind composite confidence.
+
+        The org model's when it carries most of the blend, else the prior's (``None`` if
+        neither has one).
+        """
+        first, second = (self.org, self.prior) if self.weight >= 0.5 else (self.prior, self.org)
+        for model in (first, second):
+            if model is not None and model.error_model is not None:
+                return model.error_model
+        return None
+
     def score_cards(
         self, rows: Sequence[FeatureRow], *, recent_days: float = 21.0
     ) -> list[ScoreCard]:
-        """Score cards (template explanations) for feature rows."""
+        """Score cards (template explanations) for feature rows.
+
+        Composite confidence is ``1 - 2 x expected absolute error`` from the served
+        error model (see :mod:`scoring.confidence`).
+        """
         if not rows:
             return []
-        ex = self.explain([r.values for r in rows])
-        return make_cards(
-            ex, rows, version=self.version, importance=self.importance(), recent_days=recent_days
-        )
+        with collector_paused():  # ~10^5 short-lived containers (matrix, cards)
+            return make_cards(
+                self.explain([r.values for r in rows]),
+                rows,
+                version=self.version,
+                importance=self.importance(),
+                error_model=self.error_model(),
+                recent_days=recent_days,
+            )

@@ -4,14 +4,19 @@ A dimension's confidence (0..1) says whether the evidence it needs is actually k
 and recent: signal dimensions need extracted conversations, multi-threading needs logged
 buyer interactions and time, the decision process needs the CRM's stage and dates and
 firms up as the deal advances. Evidence is counted smoothly and discounted when stale.
-The composite's confidence is the geometric mean of the importance-weighted completeness
-of the dimensions and how familiar the model is with deals like this one (see
-``scoring.model``). Computed for many deals at once with numpy.
+The composite's confidence says how large the score's error is likely to be:
+``1 - 2 * expected absolute error`` (1 = sure, 0 = a coin flip's error), where the
+expected error is an :class:`ErrorModel` of the prediction's margin, the
+importance-weighted completeness of the dimensions, and how familiar the model is with
+deals like this one (see ``scoring.model``). The error model is fitted when the win model
+is trained, on its later calibration slice (never on rows it was boosted on, never on a
+holdout). Computed for many deals at once with numpy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -81,22 +86,106 @@ def dimension_confidences(row: Mapping[str, Any], *, recent_days: float = 21.0) 
     return {d: float(v) for d, v in zip(DIMENSIONS, values, strict=True)}
 
 
+def completeness_of(dimension_conf: Array, importance: Mapping[str, float]) -> Array:
+    """``(n,)`` importance-weighted mean of the dimension confidences (equal weights if none)."""
+    weights = np.array([max(importance.get(d, 0.0), 0.0) for d in DIMENSIONS])
+    if weights.sum() <= 0:
+        weights = np.ones(len(DIMENSIONS))
+    out: Array = np.clip(dimension_conf @ (weights / weights.sum()), 0.0, 1.0)
+    return out
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """Expected absolute error of a calibrated probability ``p`` for one deal.
+
+    ``E|y - p| = m * (a + b * (1 - completeness) + c * (1 - familiarity))`` with the
+    margin term ``m = 2 p (1 - p)`` (the expected absolute error of a perfectly calibrated
+    ``p``). Coefficients are fitted by weighted least squares and kept non-negative:
+    missing data or unfamiliar ground may add expected error, never remove it; a term
+    that does not help on the fitting rows gets 0 (so it does not move confidence).
+    """
+
+    a: float = 1.0
+    b: float = 0.0
+    c: float = 0.0
+
+    def expected_error(self, p: Array, completeness: Array, familiarity: Array) -> Array:
+        """``(n,)`` expected absolute error."""
+        m = 2.0 * p * (1.0 - p)
+        out: Array = m * (
+            self.a + self.b * (1.0 - completeness) + self.c * (1.0 - np.clip(familiarity, 0, 1))
+        )
+        return out
+
+    @classmethod
+    def fit(
+        cls, p: Array, completeness: Array, familiarity: Array, y: Array, w: Array
+    ) -> ErrorModel:
+        """Fit on rows the win model was not boosted on (its calibration slice)."""
+        if len(y) < 30:
+            return cls()
+        m = 2.0 * p * (1.0 - p)
+        x = np.stack([m, m * (1.0 - completeness), m * (1.0 - np.clip(familiarity, 0, 1))], 1)
+        target, sw = np.abs(y - p), np.sqrt(w)
+        best: tuple[float, Array] | None = None
+        for keep in ([0], [0, 1], [0, 2], [0, 1, 2]):  # non-negative least squares, 3 terms
+            xs = x[:, keep] * sw[:, None]
+            beta = np.linalg.lstsq(xs, target * sw, rcond=None)[0]
+            if (beta < 0).any():
+                continue
+            sse = float(np.sum((xs @ beta - target * sw) ** 2))
+            if best is None or sse < best[0]:
+                coef = np.zeros(3)
+                coef[keep] = beta
+                best = (sse, coef)
+        if best is None:
+            return cls()
+        return cls(*(round(float(v), 4) for v in best[1]))
+
+    def as_dict(self) -> dict[str, float]:
+        """JSON-ready form (stored in the win model's meta)."""
+        return {"a": self.a, "b": self.b, "c": self.c}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ErrorModel | None:
+        """Inverse of :meth:`as_dict` (``None`` for models trained before it existed)."""
+        if not data:
+            return None
+        return cls(float(data["a"]), float(data["b"]), float(data["c"]))
+
+
 def composite_confidences(
-    dimension_conf: Array, importance: Mapping[str, float], familiarity: Array
+    dimension_conf: Array,
+    importance: Mapping[str, float],
+    familiarity: Array,
+    probability: Array | None = None,
+    error_model: ErrorModel | None = None,
 ) -> Array:
-    """Composite confidence per deal: sqrt(weighted completeness x familiarity).
+    """Composite confidence per deal.
+
+    With a probability: ``1 - 2 * expected absolute error`` from ``error_model``; a model
+    without a fitted error model uses the margin of a calibrated ``p`` times
+    ``sqrt(completeness x familiarity)``. Without a probability: ``sqrt(completeness x
+    familiarity)`` alone (data only).
 
     Args:
         dimension_conf: ``(n, 8)`` dimension confidences.
         importance: Mean absolute contribution of each dimension on training data
             (the weights; equal weights if all are zero).
         familiarity: ``(n,)`` 0..1, how familiar the model is with each deal.
+        probability: ``(n,)`` calibrated win probabilities.
+        error_model: The served model's fitted error model.
     """
-    weights = np.array([max(importance.get(d, 0.0), 0.0) for d in DIMENSIONS])
-    if weights.sum() <= 0:
-        weights = np.ones(len(DIMENSIONS))
-    completeness = dimension_conf @ (weights / weights.sum())
-    out: Array = np.round(np.sqrt(np.clip(completeness, 0, 1) * np.clip(familiarity, 0, 1)), 3)
+    completeness = completeness_of(dimension_conf, importance)
+    data = np.sqrt(completeness * np.clip(familiarity, 0, 1))
+    if probability is None:
+        conf = data
+    elif error_model is None:
+        conf = (1.0 - 4.0 * probability * (1.0 - probability)) * data
+    else:
+        conf = 1.0 - 2.0 * error_model.expected_error(probability, completeness, familiarity)
+    out: Array = np.round(np.clip(conf, 0.0, 1.0), 3).astype(np.float64)
     return out
 
 

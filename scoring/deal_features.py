@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from memory.models import CLOSED_STAGES, CORE_FIELDS
@@ -63,6 +64,15 @@ class RepHistory:
         n = bisect_right(times, t)
         won = wins[n - 1] if n else 0
         return (won + 5.0 * org_rate) / (n + 5.0), float(n)
+
+
+@lru_cache(maxsize=64)
+def _stage_info(stages: tuple[str, ...]) -> tuple[dict[str, int], int]:
+    """Rank of each stage and the number of open stages (cached: one org, many deals).
+
+    Callers must not mutate the returned dict.
+    """
+    return {s: i for i, s in enumerate(stages)}, len([s for s in stages if s not in CLOSED_STAGES])
 
 
 def _fields_at(
@@ -275,8 +285,7 @@ def deal_features_at(
     stage baseline and reports), ``_owner``, ``_open`` (False once closed at ``t``).
     """
     t = t + EPSILON  # records at exactly ``t`` count, whatever the float rounding
-    ranks = org.stage_rank()
-    n_open = len([s for s in org.stages if s not in CLOSED_STAGES])
+    ranks, n_open = _stage_info(tuple(org.stages))
     f, hist = _fields_at(ev, t)
     row: dict[str, Any] = {"age_days": max(t - ev.created, 0.0) / DAY}
     row.update(_velocity(f, hist, t, ranks, n_open))

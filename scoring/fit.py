@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from scoring.confidence import ErrorModel, completeness_of, confidence_matrix
 from scoring.dimensions import CONTEXT, DIMENSIONS
 from scoring.matrix import FeatureSpec
 from scoring.model import Dataset, Vector, WinModel, _safe_names
@@ -133,4 +134,20 @@ def fit_win_model(
     model.importance = {
         d: round(float(np.mean(np.abs(per_dim[d]))), 5) for d in (*DIMENSIONS, CONTEXT)
     }
+    if len(cal):
+        model.meta["error_model"] = fit_error_model(model, cal, settings).as_dict()
     return model
+
+
+def fit_error_model(model: WinModel, cal: Dataset, settings: ScoringSettings) -> ErrorModel:
+    """Expected absolute error of ``model`` on its calibration slice (not boosted on).
+
+    Platt calibration was fitted on the same rows (two parameters, a mild optimism);
+    the boosting never saw them, so leaf familiarity and completeness are judged on
+    deals the trees did not fit.
+    """
+    ex = model.explain(cal.rows)
+    completeness = completeness_of(
+        confidence_matrix(cal.rows, recent_days=settings.recent_days), model.importance
+    )
+    return ErrorModel.fit(ex.probability, completeness, ex.familiarity, cal.y, cal.w)

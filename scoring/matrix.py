@@ -35,6 +35,18 @@ def numeric_column(rows: Sequence[Mapping[str, Any]], name: str) -> NDArray[np.f
         )
 
 
+def numeric_block(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> NDArray[np.float64]:
+    """``(len(rows), len(names))`` floats (NaN where missing or not a number), in one pass."""
+    try:
+        return np.array([list(map(row.get, names)) for row in rows], dtype=np.float64).reshape(
+            len(rows), len(names)
+        )  # None becomes NaN
+    except (TypeError, ValueError):
+        return np.stack([numeric_column(rows, n) for n in names], axis=1).reshape(
+            len(rows), len(names)
+        )
+
+
 @dataclass
 class FeatureSpec:
     """The columns of a model: numeric features, then ``name=value`` indicator columns."""
@@ -89,8 +101,8 @@ class FeatureSpec:
             offsets[name] = {v: col + i for i, v in enumerate(values)}
             col += len(values)
         out = np.zeros((len(rows), col), dtype=np.float32)
-        for j, name in enumerate(self.numeric):
-            out[:, j] = numeric_column(rows, name)
+        if n_num:
+            out[:, :n_num] = numeric_block(rows, self.numeric)
         for name, index in offsets.items():
             for i, row in enumerate(rows):
                 value = row.get(name)

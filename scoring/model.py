@@ -20,6 +20,7 @@ import numpy as np
 import xgboost as xgb
 from numpy.typing import NDArray
 
+from scoring.confidence import ErrorModel
 from scoring.dimensions import CONTEXT, DIMENSIONS
 from scoring.matrix import FeatureSpec, Matrix
 
@@ -95,6 +96,11 @@ class WinModel:
     leaf_table: NDArray[np.float64]
     importance: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error_model(self) -> ErrorModel | None:
+        """The expected-error model fitted with it (``None`` for older models)."""
+        return ErrorModel.from_dict(self.meta.get("error_model"))
 
     def _dmatrix(self, x: Matrix) -> xgb.DMatrix:
         return xgb.DMatrix(x, missing=np.nan, feature_names=_safe_names(self.spec.columns))

@@ -93,6 +93,8 @@ def payload_at(
 
 def as_bool(value: Any) -> bool:
     """Lenient truth value of an extracted flag (``"yes"``, ``1``, ``True``...)."""
+    if value is True or value is False or value is None:
+        return value is True
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "1", "y")
     return bool(value)
@@ -100,6 +102,8 @@ def as_bool(value: Any) -> bool:
 
 def names_of(items: Any) -> list[str]:
     """Names from a list of strings or of ``{"name": ...}`` dicts, blanks dropped."""
+    if not items:
+        return []
     out = []
     for item in items or []:
         name = item.get("name") if isinstance(item, dict) else item
