@@ -28,6 +28,8 @@ class DealMatch:
     name: str
     account_name: str
     score: float
+    unmatched: tuple[str, ...] = ()
+    """Distinctive words of the query (names in the org) this deal does not carry."""
 
 
 def _tokens(text: str) -> set[str]:
@@ -52,6 +54,23 @@ def _similarity(query: set[str], weights: dict[str, float], candidate: set[str])
     )
     whole = SequenceMatcher(None, " ".join(sorted(query)), " ".join(sorted(candidate))).ratio()
     return round(0.85 * matched / total + 0.15 * whole, 4)
+
+
+def _unmatched(weights: dict[str, float], known: set[str], candidate: set[str]) -> tuple[str, ...]:
+    """Query words naming something in the org that ``candidate`` lacks ("Farms" for "Couriers").
+
+    Only words at least half as distinctive as the query's most distinctive word count: a
+    common word ("renewal") left out is sloppy phrasing, a rare one is a different deal.
+    """
+    top = max(weights.values(), default=0.0)
+    return tuple(
+        sorted(
+            t
+            for t in known
+            if weights.get(t, 0.0) >= top / 2
+            and not any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in candidate)
+        )
+    )
 
 
 def _weights(query: set[str], names: list[set[str]], *, ignore: set[str]) -> dict[str, float]:
@@ -109,12 +128,15 @@ def find_deals(
     )
     wanted = _tokens(query)
     weights = _weights(wanted, names, ignore=people)
+    vocabulary = list(set().union(*names))
+    known = {t for t in wanted if weights.get(t) and get_close_matches(t, vocabulary, 1, 0.8)}
     matches: list[DealMatch] = []
     for (deal_id, source_id, name, account_name), tokens in zip(rows, names, strict=True):
         if deal_ids is not None and deal_id not in deal_ids:
             continue
         score = _similarity(wanted, weights, tokens)
         if score >= min_score:
-            matches.append(DealMatch(deal_id, source_id, name, account_name, score))
+            missing = _unmatched(weights, known, tokens)
+            matches.append(DealMatch(deal_id, source_id, name, account_name, score, missing))
     matches.sort(key=lambda m: (-m.score, m.name))
     return matches[:limit]

@@ -106,11 +106,14 @@ class DealResolution:
         match: The deal, when exactly one fits.
         candidates: Several close matches (ask the user which one).
         query: The reference as given.
+        nearest: No deal fits, but this one comes close (it lacks a distinctive word the
+            user gave: "Union Valley Farms" for "Union Valley Couriers"); offered, not used.
     """
 
     match: DealMatch | None
     candidates: list[DealMatch]
     query: str
+    nearest: DealMatch | None = None
 
 
 AMBIGUITY_MARGIN = 0.08
@@ -162,6 +165,8 @@ def resolve_deal(
     if not matches:
         return DealResolution(None, [], query)
     best = matches[0]
+    if best.unmatched and best.score < 1.0:
+        return DealResolution(None, [], query, nearest=best)
     close = [m for m in matches if m.score >= best.score - AMBIGUITY_MARGIN]
     if len(close) == 1 or (best.score == 1.0 and close[1].score < 1.0):
         return DealResolution(best, [], query)

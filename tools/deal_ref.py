@@ -53,12 +53,18 @@ def find_deal(
     if resolution.match is not None:
         return resolution.match
     if not resolution.candidates:
+        near = resolution.nearest
+        hint = (
+            f"The closest of your deals is {near.name}, but it does not match "
+            f'"{", ".join(near.unmatched)}"; name it if that is the one you mean.'
+            if near is not None
+            else "Check the name, or ask me to review your pipeline to see your deals."
+        )
         return ToolResult(
             tool,
             "not_found",
-            f'I can\'t find a deal matching "{reference}" among the deals you can see. '
-            "Check the name, or ask me to review your pipeline to see your deals.",
-            data={"query": reference},
+            f'I can\'t find a deal matching "{reference}" among the deals you can see. {hint}',
+            data={"query": reference} | ({"nearest": near.name} if near is not None else {}),
         )
     candidates = describe_candidates(session, ctx, resolution.candidates)
     lines = [f'Several of your deals match "{reference}". Which one do you mean?']

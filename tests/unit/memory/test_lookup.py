@@ -106,3 +106,24 @@ def test_words_every_deal_shares_do_not_make_a_match(sqlite_engine: Engine) -> N
         assert found and found[0].name.startswith("Lakeshore Freight")
         found = find_deals(s, org_id="acme", query="Rokcport Grocers")
         assert found and all(m.account_name == "Rockport Grocers" for m in found)
+
+
+def test_a_distinctive_word_the_deal_lacks_is_reported(sqlite_engine: Engine) -> None:
+    names = [
+        ("Union Valley Couriers", "Union Valley Couriers - Dispatch"),
+        ("Union Valley Farms", "Union Valley Farms - Route Optimization"),
+        ("Kestrel Farms", "Kestrel Farms - Fleet"),
+        ("Evergreen Farms", "Evergreen Farms - Fleet"),
+        *[(f"Acme {i}", f"Acme {i} - Renewal") for i in range(6)],
+    ]
+    _seed_names(sqlite_engine, names)
+    couriers = {make_id("deal", "acme", "S0")}
+    with session_scope(sqlite_engine) as s:
+        # Only the Couriers deal is allowed: it shares "Union Valley" but not "Farms".
+        near = find_deals(s, org_id="acme", query="Union Valley Farms", deal_ids=couriers)
+        exact = find_deals(s, org_id="acme", query="Union Valley Couriers", deal_ids=couriers)
+        # A common word ("renewal") left out is not a different deal.
+        sloppy = find_deals(s, org_id="acme", query="Acme 3 renewal")
+    assert near and near[0].unmatched == ("farms",)
+    assert exact and exact[0].unmatched == ()
+    assert sloppy and sloppy[0].name == "Acme 3 - Renewal" and sloppy[0].unmatched == ()
