@@ -32,6 +32,9 @@ _REFERS_TO_FOCUS = re.compile(
 _DEAL_AFTER = re.compile(r"\b(?:for|on|about|with|of|to|at|re)\s+(?:the\s+)?(.+)$", re.I)
 _DATE_START = re.compile(r"\b(?:since|as of|from|at|on|back in|in|by|before)\s+", re.I)
 _SIMILAR = 0.8
+_MAX_DATE_WORDS = 4
+# Month and day names that are also everyday words ("may I see ...").
+_NOT_DATES = {"may", "march", "sun", "sat", "wed", "mon", "fri", "jan", "dec"}
 
 
 def _content_words(text: str) -> list[str]:
@@ -45,6 +48,25 @@ def typed_by_user(reference: str, text: str) -> bool:
         w in said or any(SequenceMatcher(None, w, s).ratio() >= _SIMILAR for s in said)
         for w in _content_words(reference)
     )
+
+
+def in_users_words(reference: str, text: str) -> str:
+    """``reference`` with each word the model respelled replaced by the user's own word.
+
+    The resolver tolerates the user's typos; a model that "corrects" a typo into another
+    name ("Irnoclad" -> "Innoclad") would move it further from the deal.
+    """
+    said = _WORDS.findall(text.lower())
+    out = []
+    for word in reference.split():
+        key = word.lower().strip(".,;:!?'\"")
+        if not key or key in said:
+            out.append(word)
+            continue
+        best = max(said, key=lambda s: SequenceMatcher(None, key, s).ratio(), default="")
+        close = best and SequenceMatcher(None, key, best).ratio() >= _SIMILAR
+        out.append(best if close else word)
+    return " ".join(out)
 
 
 def refers_to_focus(text: str) -> bool:
@@ -62,8 +84,10 @@ def named_deal(text: str) -> str:
 def ground_deal(reference: str, text: str, focus: FocusDeal | None, *, pronouns: set[str]) -> str:
     """Return the deal reference the user made in ``text`` (the model's, if it is theirs)."""
     said = " ".join(_WORDS.findall(reference.lower()))
-    if said in pronouns or typed_by_user(reference, text):
+    if said in pronouns:
         return reference
+    if typed_by_user(reference, text):
+        return in_users_words(reference, text)
     if focus is not None and refers_to_focus(text):
         return focus["name"]
     named = _DEAL_AFTER.search(text)
@@ -73,7 +97,11 @@ def ground_deal(reference: str, text: str, focus: FocusDeal | None, *, pronouns:
 
 
 def date_phrase(text: str, parses: Callable[[str], bool]) -> str | None:
-    """The first date phrase in ``text`` that ``parses`` accepts ("since last monday")."""
+    """The first date phrase in ``text`` that ``parses`` accepts ("since last monday").
+
+    Phrases after "since", "as of", "at" ... come first; then any run of up to four words
+    ("a month ago", "this week") anywhere in the message.
+    """
     for match in _DATE_START.finditer(text):
         words = text[match.end() :].strip(" ?.!,;:").split()
         # Longest prefix that parses: "last monday for acme" -> "last monday".
@@ -81,7 +109,22 @@ def date_phrase(text: str, parses: Callable[[str], bool]) -> str | None:
             phrase = " ".join(words[:end])
             if parses(phrase):
                 return phrase
+    words = [w.strip(" ?.!,;:") for w in text.split()]
+    for start in range(len(words)):
+        for end in range(min(len(words), start + _MAX_DATE_WORDS), start, -1):
+            phrase = " ".join(words[start:end])
+            if phrase and phrase.lower() not in _NOT_DATES and parses(phrase):
+                return phrase
     return None
+
+
+def ground_owner(value: str, text: str) -> str:
+    """Return ``value`` if the user named that person, else "" (the user's own scope).
+
+    A small model fills in the signed-in user's own name for "my pipeline" or "the team",
+    which would narrow a manager's team view to their own (usually empty) book.
+    """
+    return value if value and typed_by_user(value, text) else ""
 
 
 def ground_date(value: str, text: str, parses: Callable[[str], bool]) -> str:

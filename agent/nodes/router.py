@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from agent.context import AgentContext
 from agent.nodes.conversation import base_messages
-from agent.nodes.grounding import ground_date, ground_deal
+from agent.nodes.grounding import ground_date, ground_deal, ground_owner
 from agent.prompts.agent import DIRECT, PSEUDO_TOOLS, route_model
 from agent.state import AgentState, FocusDeal
 from tools.dates import DateParseError, resolve_when
@@ -95,6 +95,8 @@ def _grounded(
     for key in ("since", "when"):
         if key in out:
             out[key] = ground_date(out[key], text, parses)
+    if "owner" in out:
+        out["owner"] = ground_owner(out["owner"], text)
     return out
 
 

@@ -28,9 +28,12 @@ numbers or dates. A seller can only see their own deals (a manager: their team's
 _ARG_RULES = """To act, reply with JSON: {"tool": <name>, ...arguments}.
 - Copy deal names and date phrases exactly as the user wrote them (typos included).
 - If the user refers to the deal under discussion ("it", "that deal", "this one"), use that deal's name.
-- Use "" for an argument the user did not give.
-- A question about one deal's recent activity or movement is deal_changes; about the whole
-  pipeline at a past date is pipeline_snapshot; about what needs attention now is review_pipeline.
+- Use "" for an argument the user did not give; owner is "" unless the user names another seller.
+- A question about one deal's recent activity, movement, history or timeline is deal_changes;
+  about the whole pipeline at a past date is pipeline_snapshot; about what needs attention or
+  worry now is review_pipeline (focus at_risk); a list or rundown of current deals is
+  review_pipeline (focus all).
+- Why deals are won or lost, or what won or lost deals share, is find_patterns.
 - Changing, removing or listing what you learned is manage_preferences; a new instruction or
   correction is record_correction.
 - answer_directly: greetings, thanks, what you can do, general sales advice with no deal data.

@@ -4,7 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.nodes.grounding import date_phrase, ground_date, ground_deal, typed_by_user
+from agent.nodes.grounding import (
+    date_phrase,
+    ground_date,
+    ground_deal,
+    ground_owner,
+    typed_by_user,
+)
 from agent.nodes.router import DEAL_PRONOUNS
 from agent.state import FocusDeal
 from tools.dates import DateParseError, resolve_when
@@ -24,14 +30,26 @@ def parses(phrase: str) -> bool:
 @pytest.mark.parametrize(
     ("reference", "text"),
     [
-        ("Acme Freight", "what's the status of acme freight?"),
+        ("Acme Freight", "what's the status of Acme Freight?"),
         ("Acme Freight Renewal", "how is acme doing"),
-        ("Northwind", "wheres nortwind at"),  # the user's typo, corrected by the model
     ],
 )
 def test_reference_made_of_the_users_words_is_kept(reference: str, text: str) -> None:
     assert typed_by_user(reference, text)
     assert ground_deal(reference, text, FOCUS, pronouns=DEAL_PRONOUNS) == reference
+
+
+@pytest.mark.parametrize(
+    ("reference", "text", "kept"),
+    [
+        ("Northwind", "wheres nortwind at", "nortwind"),  # the model "fixed" the typo
+        ("Innoclad Home", "write a folow up to Irnoclad Home", "irnoclad Home"),
+    ],
+)
+def test_respelled_words_go_back_to_the_users_spelling(
+    reference: str, text: str, kept: str
+) -> None:
+    assert ground_deal(reference, text, FOCUS, pronouns=DEAL_PRONOUNS) == kept
 
 
 def test_follow_up_naming_another_deal_does_not_keep_the_focus_deal() -> None:
@@ -80,3 +98,25 @@ def test_date_the_user_did_not_type_is_replaced_by_theirs() -> None:
     assert ground_date("last week", "has anything happened on Vandelay lately?", parses) == (
         "last week"
     )
+
+
+def test_date_phrase_anywhere_in_the_message() -> None:
+    assert date_phrase("what changed on Union Valley this week?", parses) == "this week"
+    assert date_phrase("how did my pipeline look a month ago compared to now", parses) in (
+        "a month ago",
+        "look a month ago",
+    )
+    assert date_phrase("may I see what changed on Acme", parses) is None
+
+
+@pytest.mark.parametrize(
+    ("owner", "text", "kept"),
+    [
+        ("Dana Lee", "show me Dana's slipped deals", "Dana Lee"),
+        ("Aaron Byrne", "what did the team pipeline look like at quarter start", ""),
+        ("Ingrid Korhonen", "which of my deals slipped", ""),
+        ("", "which of my deals slipped", ""),
+    ],
+)
+def test_owner_only_when_the_user_named_them(owner: str, text: str, kept: str) -> None:
+    assert ground_owner(owner, text) == kept
