@@ -24,6 +24,22 @@ _GENERIC = {
     "the", "a", "an", "deal", "deals", "opportunity", "opp", "account", "one", "my", "our",
     "renewal", "expansion", "new", "with", "for", "on", "of", "and", "s", "inc", "corp",
 }  # fmt: skip
+# Words of a request that are not a deal's name (what to do, question words, fillers).
+_REQUEST_WORDS = {
+    *_GENERIC, "what", "whats", "what's", "how", "hows", "how's", "why", "when", "where", "who",
+    "is", "are", "was", "were", "be", "do", "does", "did", "can", "could", "would", "will",
+    "you", "me", "i", "we", "us", "your", "and", "or", "but", "also", "too", "then", "now",
+    "ok", "okay", "so", "again", "please", "pls", "thanks", "about", "going", "doing", "look",
+    "looks", "looking", "like", "up", "at", "to", "in", "from", "since", "score", "scores",
+    "status", "update", "updates", "odds", "chance", "chances", "probability", "win", "risk",
+    "risks", "email", "emails", "draft", "write", "follow", "follow-up", "followup", "prep",
+    "call", "meeting", "plan", "changes", "changed", "change", "history", "timeline", "next",
+    "steps", "step", "low", "high", "same", "show", "tell", "give", "get", "see",
+    "anything", "everything", "news", "latest", "well", "good", "bad", "there", "here", "?",
+}  # fmt: skip
+# Request words that are never part of a deal's name ("renewal" may be).
+_NOT_NAME = (_REQUEST_WORDS - _GENERIC) | {"the", "a", "an", "and", "my", "our", "deal", "one"}
+_NAME_WORDS = re.compile(r"[\w&'.-]+")
 # The message points at the deal under discussion.
 _REFERS_TO_FOCUS = re.compile(
     r"\b(it|its|it's|this|that|these|those|them|they|their|same deal|same one|there)\b", re.I
@@ -90,10 +106,17 @@ def ground_deal(reference: str, text: str, focus: FocusDeal | None, *, pronouns:
         return in_users_words(reference, text)
     if focus is not None and refers_to_focus(text):
         return focus["name"]
-    named = _DEAL_AFTER.search(text)
-    if named is None and focus is not None:
-        return focus["name"]  # an elliptical follow-up ("and the score?") names no deal
-    return named_deal(text)
+    # "now do the same for Acme Freight" names a deal after a preposition; an elliptical
+    # "and Rockport Grocers?" names one without; "and the score?" names none (the focus deal
+    # is meant). A named deal is never swapped for the focus deal.
+    after_preposition = _DEAL_AFTER.search(text) is not None
+    phrase = named_deal(text) if after_preposition else text
+    words = _NAME_WORDS.findall(phrase)
+    if all(w.lower() in _REQUEST_WORDS for w in words) and focus is not None:
+        return focus["name"]
+    if after_preposition:
+        return phrase
+    return " ".join(w for w in words if w.lower() not in _NOT_NAME) or phrase
 
 
 def date_phrase(text: str, parses: Callable[[str], bool]) -> str | None:

@@ -7,6 +7,7 @@ Each command imports its suite lazily (suites pull in models and simulators) and
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -27,10 +28,13 @@ def _run(module: str, title: str, as_json: bool, **kwargs: Any) -> None:
 
 def eval_agent(
     limit: Annotated[int | None, typer.Option(help="Only the first N requests.")] = None,
+    requests: Annotated[
+        Path | None, typer.Option(help="Request file (JSON lines; default: the main set).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tool choice, arguments and refusals of the agent on scripted rep requests."""
-    _run("evals.eval_agent", "keel eval agent", as_json, limit=limit)
+    _run("evals.eval_agent", "keel eval agent", as_json, limit=limit, requests=requests)
 
 
 def eval_extraction(

@@ -120,3 +120,15 @@ def test_date_phrase_anywhere_in_the_message() -> None:
 )
 def test_owner_only_when_the_user_named_them(owner: str, text: str, kept: str) -> None:
     assert ground_owner(owner, text) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("and Rockport Grocers?", "Rockport Grocers"),  # names another deal: never the focus
+        ("and the score?", FOCUS["name"]),
+        ("what about the email?", FOCUS["name"]),
+    ],
+)
+def test_elliptical_follow_up(text: str, meant: str) -> None:
+    assert ground_deal(FOCUS["name"], text, FOCUS, pronouns=DEAL_PRONOUNS) == meant
