@@ -94,6 +94,8 @@ def _relative_day(text: str, today: date) -> date | None:
     if text in week:
         return today - timedelta(days=today.weekday() + 7 * week[text])
     month = {"this month": 0, "start month": 0, "month start": 0, "last month": 1}
+    month |= {"first month": 0, "beginning month": 0, "start this month": 0, "first this month": 0}
+    month |= {"beginning this month": 0, "start last month": 1, "first last month": 1}
     if text in month:
         return _month_start(today, month[text])
     quarter = {

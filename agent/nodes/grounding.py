@@ -40,6 +40,11 @@ _REQUEST_WORDS = {
 # Request words that are never part of a deal's name ("renewal" may be).
 _NOT_NAME = (_REQUEST_WORDS - _GENERIC) | {"the", "a", "an", "and", "my", "our", "deal", "one"}
 _NAME_WORDS = re.compile(r"[\w&'.-]+")
+# The message is about a whole pipeline, not one deal.
+_PIPELINE_WORDS = re.compile(
+    r"\b(pipeline|pipe|deals|book|forecast|team|portfolio|territory|quota|everything|all|things|stuff|numbers|business)\b",
+    re.I,
+)
 # The message points at the deal under discussion.
 _REFERS_TO_FOCUS = re.compile(
     r"\b(it|its|it's|this|that|these|those|them|they|their|same deal|same one|there)\b", re.I
@@ -156,3 +161,30 @@ def ground_date(value: str, text: str, parses: Callable[[str], bool]) -> str:
         return value
     found = date_phrase(text, parses)
     return found if found is not None else value
+
+
+def one_deal_instead_of_pipeline(
+    tool: str, args: dict[str, str], text: str, parses: Callable[[str], bool]
+) -> tuple[str, dict[str, str]]:
+    """Turn a pipeline snapshot of a message that names one deal into that deal's changes.
+
+    "what did Glacier Bay look like since the first of the month" never mentions a pipeline;
+    a small model still picks the pipeline snapshot (and may put the deal in ``owner``).
+    """
+    if tool != "pipeline_snapshot" or _PIPELINE_WORDS.search(text):
+        return tool, args
+    owner = args.get("owner", "")
+    when = args.get("when", "")
+    if owner and typed_by_user(owner, text):
+        deal = in_users_words(owner, text)
+    else:
+        rest = text
+        found = date_phrase(text, parses)
+        if found:
+            rest = re.sub(
+                rf"\b(?:since|as of|from|at|on|in|by|over|before)?\s*{re.escape(found)}", " ", rest
+            )
+        deal = " ".join(w for w in _NAME_WORDS.findall(rest) if w.lower() not in _NOT_NAME)
+    if not deal:
+        return tool, args
+    return "deal_changes", {"deal": deal, "since": when}

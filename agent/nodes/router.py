@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.exceptions import OutputParserException
@@ -19,7 +20,12 @@ from pydantic import BaseModel
 
 from agent.context import AgentContext
 from agent.nodes.conversation import base_messages
-from agent.nodes.grounding import ground_date, ground_deal, ground_owner
+from agent.nodes.grounding import (
+    ground_date,
+    ground_deal,
+    ground_owner,
+    one_deal_instead_of_pipeline,
+)
 from agent.prompts.agent import DIRECT, PSEUDO_TOOLS, route_model
 from agent.state import AgentState, FocusDeal
 from tools.dates import DateParseError, resolve_when
@@ -72,6 +78,20 @@ def _with_focus(args: dict[str, str], focus: FocusDeal | None) -> dict[str, str]
     if said in DEAL_PRONOUNS or said == " ".join(_WORDS.findall(focus["name"].lower())):
         return args | {"deal": focus["deal_id"]}
     return args
+
+
+def _date_parser(ctx: AgentContext) -> Callable[[str], bool]:
+    """Whether a phrase is a date Keel understands, for the signed-in user's "now"."""
+    viewer, now = ctx.tools.viewer, ctx.tools.now
+
+    def parses(phrase: str) -> bool:
+        try:
+            resolve_when(phrase, now=now, timezone=viewer.timezone)
+        except DateParseError:
+            return False
+        return True
+
+    return parses
 
 
 def _grounded(
@@ -139,7 +159,11 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             "route": {"tool": name if name in PSEUDO_TOOLS else FAILED, "args": {}, "via": "model"},
             "pending": None,
         }
-    args = _grounded(normalise_args(specs[name], decision), text, state, ctx)
+    args = normalise_args(specs[name], decision)
+    switched, switched_args = one_deal_instead_of_pipeline(name, args, text, _date_parser(ctx))
+    if switched in specs:
+        name, args = switched, switched_args
+    args = _grounded(args, text, state, ctx)
     args = _with_focus(args, state.get("focus_deal"))
     raw_text = json.dumps(decision)
     return {"route": {"tool": name, "args": args, "via": "model", "raw": raw_text}, "pending": None}

@@ -9,6 +9,7 @@ from agent.nodes.grounding import (
     ground_date,
     ground_deal,
     ground_owner,
+    one_deal_instead_of_pipeline,
     typed_by_user,
 )
 from agent.nodes.router import DEAL_PRONOUNS
@@ -132,3 +133,40 @@ def test_owner_only_when_the_user_named_them(owner: str, text: str, kept: str) -
 )
 def test_elliptical_follow_up(text: str, meant: str) -> None:
     assert ground_deal(FOCUS["name"], text, FOCUS, pronouns=DEAL_PRONOUNS) == meant
+
+
+@pytest.mark.parametrize(
+    ("args", "text", "expected"),
+    [
+        (
+            {"when": "first of the month", "owner": ""},
+            "what did Glcaier Bay look like since the first of the month",
+            ("deal_changes", {"deal": "Glcaier Bay", "since": "first of the month"}),
+        ),
+        (
+            {"when": "last two weeks", "owner": "Northwind Parcel"},
+            "gimme the history of Northwind Parcel over the last two weeks",
+            ("deal_changes", {"deal": "Northwind Parcel", "since": "last two weeks"}),
+        ),
+    ],
+)
+def test_a_snapshot_of_one_named_deal_becomes_its_changes(
+    args: dict[str, str], text: str, expected: tuple[str, dict[str, str]]
+) -> None:
+    assert one_deal_instead_of_pipeline("pipeline_snapshot", args, text, parses) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did my pipeline look like at quarter start",
+        "how did things look a month ago",
+        "show me Aisha's book as of last monday",
+    ],
+)
+def test_pipeline_requests_stay_pipeline_snapshots(text: str) -> None:
+    args = {"when": "quarter start", "owner": ""}
+    assert one_deal_instead_of_pipeline("pipeline_snapshot", args, text, parses) == (
+        "pipeline_snapshot",
+        args,
+    )

@@ -24,6 +24,8 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
         ("last week", "2026-11-16"),
         ("this month", "2026-11-01"),
         ("last month", "2026-10-01"),
+        ("since the first of the month", "2026-11-01"),
+        ("beginning of this month", "2026-11-01"),
         ("quarter start", "2026-10-01"),
         ("at the start of the quarter", "2026-10-01"),
         ("beginning of the quarter", "2026-10-01"),
