@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    cast,
     delete,
     event,
     func,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSON
 from sqlmodel import Column, Field, Session, SQLModel
 
 from memory.db import UTCDateTime, utcnow
@@ -107,14 +108,16 @@ def _table() -> Any:
 def in_list(session: Session, column: Any, values: Sequence[str]) -> Any:
     """Return ``column IN values`` with the whole list bound as one parameter.
 
-    JSON on SQLite, an array on PostgreSQL: large batches neither re-render the
-    statement nor hit bind-parameter limits.
+    The list is bound as one JSON document (``json.dumps`` is C; psycopg adapts a list
+    of strings element by element, ~25x slower), so large batches neither re-render the
+    statement nor hit bind-parameter limits. On PostgreSQL the document becomes an array
+    once (``= ANY(ARRAY(...))``), which the planner answers by index lookups.
     """
+    doc = bindparam(None, json.dumps(list(values)), type_=String)
     if dialect_name(session) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
-    ids: Any = select(literal_column("value")).select_from(
-        func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
-    )
+        elements = select(func.json_array_elements_text(cast(doc, JSON)))
+        return column == any_(func.array(elements.scalar_subquery()))
+    ids: Any = select(literal_column("value")).select_from(func.json_each(doc))
     return column.in_(ids)
 
 
@@ -192,14 +195,17 @@ def _mark_known(
 ) -> None:
     """Insert-or-bump ``(key, level, deal_id, account_id)`` rows bound as one parameter.
 
-    One array per column on PostgreSQL, one JSON document on SQLite: a batch of any size
-    is one short statement (a multi-row VALUES insert costs more to build than to run).
+    One JSON document of rows: a batch of any size is one short statement (a multi-row
+    VALUES insert costs more to build than to run, and psycopg adapts arrays of strings
+    element by element).
     """
     cols = ("key", "level", "deal_id", "account_id")
     if dialect_name(session) == "postgresql":
-        arrays = [bindparam(None, [r[i] for r in rows], type_=ARRAY(String)) for i in range(4)]
-        unnested = func.unnest(*arrays).table_valued(*cols).render_derived()
-        picked = [unnested.c[c] for c in cols]
+        rows_doc = cast(bindparam(None, json.dumps(rows), type_=String), JSON)
+        each = func.json_array_elements(rows_doc).table_valued("value")
+        picked = [
+            each.c.value.op("->>")(literal_column(str(i))).label(c) for i, c in enumerate(cols)
+        ]
     else:
         doc = func.json_each(bindparam(None, json.dumps(rows), type_=String))
         each = doc.table_valued("value")

@@ -13,12 +13,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session
 
-from memory.db import utcnow
+from memory.db import UTCDateTime, utcnow
 from memory.queue import LEVELS, DeadKey, DirtyKey, in_list
 from memory.sql import dialect_name, raw, raw_utc
 
@@ -61,6 +74,127 @@ def _table() -> Any:
     return DirtyKey.__table__  # type: ignore[attr-defined]
 
 
+def children_gate(level: str) -> bool:
+    """True if keys of ``level`` wait for pending keys of child levels in their scope."""
+    return bool(CHILD_LEVELS[level])
+
+
+@lru_cache(maxsize=64)
+def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool) -> Any:
+    """The claim ``UPDATE ... RETURNING`` for one level, built once (parameters bound later).
+
+    Built per shape and reused, so a poll does not rebuild the query and SQLAlchemy
+    finds its compiled form in the cache. Parameters: ``now``, ``lease_until``,
+    ``owner``, ``lim`` and, by shape, ``defer_before`` and ``marked_before``.
+    """
+    dk = _table()
+    cand = dk.alias("cand")
+    now = bindparam("now", type_=UTCDateTime)
+    conditions = [
+        cand.c.level == level,
+        or_(cand.c.not_before.is_(None), cand.c.not_before <= now),
+        or_(cand.c.lease_until.is_(None), cand.c.lease_until < now),
+    ]
+    if before:
+        conditions.append(cand.c.first_marked_at < bindparam("marked_before", type_=UTCDateTime))
+    children = CHILD_LEVELS[level]
+    if children:
+        child = dk.alias("child")
+        col = SCOPE_COLUMN.get(level, "org_id")
+        blocked: Any = exists().where(child.c[col] == cand.c[col], child.c.level.in_(children))
+        if col != "org_id":
+            # A key without a scope (its record is unknown) has no children to wait for.
+            blocked = and_(cand.c[col].is_not(None), blocked)
+        gate: Any = ~blocked
+        if deferrable:
+            defer_before = bindparam("defer_before", type_=UTCDateTime)
+            gate = or_(gate, cand.c.first_marked_at < defer_before)
+        conditions.append(gate)
+    picked = (
+        select(cand.c.key)
+        .where(and_(*conditions))
+        .order_by(cand.c.first_marked_at)
+        .limit(bindparam("lim", type_=Integer))
+    )
+    if dialect == "postgresql":
+        picked = picked.with_for_update(skip_locked=True, of=cand)
+    if dialect == "postgresql":
+        # ``= ANY(ARRAY(...))``: the picked keys are found once, then fetched by primary
+        # key; ``IN (...)`` let the planner hash-join a scan of the whole queue.
+        target: Any = dk.c.key == any_(func.array(picked.scalar_subquery()))
+    else:
+        target = dk.c.key.in_(picked.scalar_subquery())
+    return (
+        update(dk)
+        .where(target)
+        .values(
+            lease_owner=bindparam("owner", type_=String),
+            lease_until=bindparam("lease_until", type_=UTCDateTime),
+            attempts=dk.c.attempts + 1,
+            claimed_version=dk.c.version,
+        )
+        .returning(
+            dk.c.key,
+            dk.c.org_id,
+            dk.c.version,
+            dk.c.attempts,
+            raw(dk.c.first_marked_at),  # parsed below: type processing per row is slow
+            dk.c.deal_id,
+            dk.c.account_id,
+        )
+    )
+
+
+@lru_cache(maxsize=4)
+def _ready_statement(dialect: str) -> Any:
+    dk = _table()
+    now = bindparam("now", type_=UTCDateTime)
+    return (
+        select(dk.c.key)
+        .where(
+            or_(dk.c.lease_until.is_(None), dk.c.lease_until < now),
+            or_(dk.c.not_before.is_(None), dk.c.not_before <= now),
+        )
+        .limit(1)
+    )
+
+
+def steer_claim_plans(session: Session, *, async_commit: bool = False) -> None:
+    """On PostgreSQL, make this transaction's claims walk the claim index in order.
+
+    A queue table's statistics are always stale (rows come and go by the thousand
+    between autovacuum runs), and with them the planner picks a bitmap scan that reads
+    and sorts every ready key of the level for each claim: a cost that grows with the
+    backlog. Without sorts and bitmap scans it reads ``ix_dirty_key_claim`` in order and
+    stops at the batch size. ``SET LOCAL``: it ends with the transaction. With
+    ``async_commit`` the claim also commits without waiting for the WAL flush (a claim
+    lost in a server crash leaves its keys unleased: they are simply claimed again).
+    """
+    if dialect_name(session) == "postgresql":
+        session.execute(_STEER_ASYNC if async_commit else _STEER)
+
+
+_STEER = select(
+    func.set_config("enable_sort", "off", True),
+    func.set_config("enable_bitmapscan", "off", True),
+)
+_STEER_ASYNC = select(
+    func.set_config("enable_sort", "off", True),
+    func.set_config("enable_bitmapscan", "off", True),
+    func.set_config("synchronous_commit", "off", True),
+)
+
+
+def any_ready(session: Session, *, now: datetime | None = None) -> bool:
+    """True if some key is neither leased nor in back-off: a cheap check before claiming.
+
+    Every claim takes only such keys, so ``False`` means no claim of any level can find
+    work (an idle worker's poll is one short query instead of a claim per level).
+    """
+    stmt = _ready_statement(dialect_name(session))
+    return session.execute(stmt, {"now": now or utcnow()}).first() is not None
+
+
 def claim(
     session: Session,
     *,
@@ -85,51 +219,20 @@ def claim(
     if level not in LEVELS:
         raise ValueError(f"unknown queue level {level!r}; expected one of {LEVELS}")
     now = now or utcnow()
-    dk = _table()
-    cand = dk.alias("cand")
-    conditions = [
-        cand.c.level == level,
-        or_(cand.c.not_before.is_(None), cand.c.not_before <= now),
-        or_(cand.c.lease_until.is_(None), cand.c.lease_until < now),
-    ]
+    deferrable = children_gate(level) and max_defer_s is not None
+    stmt = _claim_statement(
+        dialect_name(session), level, deferrable=deferrable, before=marked_before is not None
+    )
+    params: dict[str, Any] = {
+        "now": now,
+        "lease_until": now + timedelta(seconds=lease_s),
+        "owner": owner,
+        "lim": limit,
+    }
+    if deferrable and max_defer_s is not None:
+        params["defer_before"] = now - timedelta(seconds=max_defer_s)
     if marked_before is not None:
-        conditions.append(cand.c.first_marked_at < marked_before)
-    children = CHILD_LEVELS[level]
-    if children:
-        child = dk.alias("child")
-        col = SCOPE_COLUMN.get(level, "org_id")
-        blocked: Any = exists().where(child.c[col] == cand.c[col], child.c.level.in_(children))
-        if col != "org_id":
-            # A key without a scope (its record is unknown) has no children to wait for.
-            blocked = and_(cand.c[col].is_not(None), blocked)
-        gate: Any = ~blocked
-        if max_defer_s is not None:
-            gate = or_(gate, cand.c.first_marked_at < now - timedelta(seconds=max_defer_s))
-        conditions.append(gate)
-    picked = (
-        select(cand.c.key).where(and_(*conditions)).order_by(cand.c.first_marked_at).limit(limit)
-    )
-    if dialect_name(session) == "postgresql":
-        picked = picked.with_for_update(skip_locked=True, of=cand)
-    stmt = (
-        update(dk)
-        .where(dk.c.key.in_(picked.scalar_subquery()))
-        .values(
-            lease_owner=owner,
-            lease_until=now + timedelta(seconds=lease_s),
-            attempts=dk.c.attempts + 1,
-            claimed_version=dk.c.version,
-        )
-        .returning(
-            dk.c.key,
-            dk.c.org_id,
-            dk.c.version,
-            dk.c.attempts,
-            raw(dk.c.first_marked_at),  # parsed below: type processing per row is slow
-            dk.c.deal_id,
-            dk.c.account_id,
-        )
-    )
+        params["marked_before"] = marked_before
     claims = [
         Claim(
             key=k,
@@ -141,7 +244,7 @@ def claim(
             deal_id=d,
             account_id=acc,
         )
-        for k, o, v, a, f, d, acc in session.execute(stmt)
+        for k, o, v, a, f, d, acc in session.execute(stmt, params).all()
     ]
     claims.sort(key=lambda c: (c.first_marked_at, c.key))
     return claims
@@ -181,22 +284,36 @@ def complete(session: Session, *, owner: str, claims: Sequence[Claim]) -> tuple[
     if not claims:
         return 0, 0
     dk = _table()
+    dead = DeadKey.__table__  # type: ignore[attr-defined]
     keys = sorted(c.key for c in claims)
     mine = and_(in_list(session, dk.c.key, keys), dk.c.lease_owner == owner)
-    done = _rowcount(session.execute(delete(dk).where(mine, dk.c.version == dk.c.claimed_version)))
-    rerun = _rowcount(
-        session.execute(
+    finished = delete(dk).where(mine, dk.c.version == dk.c.claimed_version)
+    any_dead: bool
+    if dialect_name(session) == "postgresql":
+        # One round trip: the delete, its count and whether any dead letter exists.
+        gone = finished.returning(dk.c.key).cte("gone")
+        query = select(
+            select(func.count()).select_from(gone).scalar_subquery(),
+            exists(select(dead.c.id)),
+        )
+        count, any_dead = session.execute(query).one()
+        done = int(count)
+    else:
+        done = _rowcount(session.execute(finished))
+        any_dead = session.execute(select(dead.c.id).limit(1)).first() is not None
+    rerun = 0
+    if done < len(keys):  # some keys were re-marked meanwhile (or taken over)
+        released = (
             update(dk)
             .where(mine)
             .values(lease_owner=None, lease_until=None, attempts=0, not_before=None)
         )
-    )
+        rerun = _rowcount(session.execute(released))
     if done + rerun < len(keys):
         raise LeaseLost(f"{len(keys) - done - rerun} of {len(keys)} claims were taken over")
-    dead = DeadKey.__table__  # type: ignore[attr-defined]
-    if session.execute(select(dead.c.id).limit(1)).first() is not None:
+    if any_dead:
         session.execute(delete(dead).where(in_list(session, dead.c.key, keys)))
-    return int(done), int(rerun)
+    return done, rerun
 
 
 def fail(

@@ -7,7 +7,7 @@ state equals a recompute" compares like with like.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +15,12 @@ from agent.cascade.context import DealScore
 from agent.cascade.health import DealHealth
 from memory.derived import combine_inputs
 from memory.models import CLOSED_LOST, CLOSED_STAGES, CLOSED_WON
+from memory.timeline import Velocity
 
 Row = dict[str, Any]
+_VELOCITY_FIELDS = tuple(f.name for f in fields(Velocity))
+"""Velocity's fields, all scalars: a shallow copy is its JSON form (``asdict`` deep-copies)."""
+
 TOTALS = (
     "deals",
     "open_count",
@@ -104,7 +108,7 @@ def deal_row(
         "buyer_activities": v.buyer_activities,
         "last_buyer_activity_at": health.last_buyer_activity_at,
         "signals": health.signals,
-        "velocity": asdict(v),
+        "velocity": {name: getattr(v, name) for name in _VELOCITY_FIELDS},
         "flags": flags,
         "inputs_version": health.inputs_version,
         "as_of": as_of,

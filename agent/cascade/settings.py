@@ -29,6 +29,12 @@ class CascadeSettings(BaseSettings):
         poll_s: Idle sleep between polls when no key is ready (doubles up to ``poll_max_s``).
         poll_max_s: Longest idle sleep.
         stale_buyer_days: A deal with no buyer activity for longer is flagged.
+        async_commit: On PostgreSQL, worker transactions (claims and results) commit
+            without waiting for the WAL flush. A server crash can then lose the last
+            few of them, which only means redoing that work: a lost claim leaves its keys
+            unleased, a lost result leaves its keys dirty (results, parent marks and
+            completion commit or vanish together). Writers are unaffected: an event and
+            its dirty marks always commit durably.
     """
 
     model_config = SettingsConfigDict(env_prefix="KEEL_CASCADE_", env_file=".env", extra="ignore")
@@ -45,6 +51,7 @@ class CascadeSettings(BaseSettings):
     poll_s: float = Field(default=0.02, gt=0)
     poll_max_s: float = Field(default=1.0, gt=0)
     stale_buyer_days: float = Field(default=14.0, gt=0)
+    async_commit: bool = True
 
     def batch_for(self, level: str, *, extracting: bool = False) -> int:
         """Batch size for ``level`` (small at the activity level while extracting)."""

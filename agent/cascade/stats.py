@@ -47,14 +47,17 @@ class LevelStats:
 
     def add_lag(self, values: list[float], rng: random.Random) -> None:
         """Add lag samples, keeping a uniform sample of at most ``RESERVOIR``."""
+        room = RESERVOIR - len(self.lag_ms)
+        if room > 0:
+            self.lag_ms.extend(values[:room])
+            self.lag_seen += min(room, len(values))
+            values = values[room:]
+        draw = rng.random
         for v in values:
             self.lag_seen += 1
-            if len(self.lag_ms) < RESERVOIR:
-                self.lag_ms.append(v)
-            else:
-                j = rng.randrange(self.lag_seen)
-                if j < RESERVOIR:
-                    self.lag_ms[j] = v
+            j = int(draw() * self.lag_seen)  # uniform in [0, lag_seen)
+            if j < RESERVOIR:
+                self.lag_ms[j] = v
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
@@ -61,6 +62,20 @@ def write_session(engine: Engine) -> Iterator[Session]:
             raise
         finally:
             session.close()
+
+
+_ASYNC_COMMIT = select(func.set_config("synchronous_commit", "off", True))
+
+
+def commit_async(session: Session) -> None:
+    """On PostgreSQL, let this transaction commit without waiting for the WAL flush.
+
+    For worker transactions whose loss only means redoing work (see
+    ``CascadeSettings.async_commit``); never for a writer's events. Atomicity and commit
+    order are kept: a crash loses a suffix of such transactions, each whole.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ASYNC_COMMIT)
 
 
 def retrying(fn: Callable[[], T], *, attempts: int = 6, base_s: float = 0.05) -> T:

@@ -27,10 +27,21 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from agent.cascade.context import CascadeContext, LevelHandler
-from agent.cascade.leases import CLAIM_ORDER, Claim, LeaseLost, claim, complete, fail, owned, renew
+from agent.cascade.leases import (
+    CLAIM_ORDER,
+    Claim,
+    LeaseLost,
+    any_ready,
+    claim,
+    complete,
+    fail,
+    owned,
+    renew,
+    steer_claim_plans,
+)
 from agent.cascade.registry import HandlerRegistry, default_registry
 from agent.cascade.stats import WorkerStats, record_stats
-from agent.cascade.txn import retrying, write_session
+from agent.cascade.txn import commit_async, retrying, write_session
 from memory.db import utcnow
 from memory.queue import mark_dirty
 
@@ -83,7 +94,11 @@ class Worker:
             self._next_parent_check = time.monotonic() + 1.0
             waited = now - timedelta(seconds=s.parent_wait_s)
             passes.insert(0, (tuple(reversed(CLAIM_ORDER[1:])), waited))
+        with Session(self.ctx.engine) as session:
+            if not any_ready(session, now=now):
+                return []  # idle: one short read, no write lock, no claim per level
         with write_session(self.ctx.engine) as session:
+            steer_claim_plans(session, async_commit=s.async_commit)
             for levels, marked_before in passes:
                 for level in levels:
                     found = claim(
@@ -187,6 +202,8 @@ class Worker:
         prepared: object,
     ) -> None:
         with write_session(self.ctx.engine) as session:
+            if self.ctx.settings.async_commit:
+                commit_async(session)
             result = handler.apply(self.ctx, session, org_id, claims, prepared)
             now = self.now()
             if result.parents:
