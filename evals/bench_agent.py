@@ -97,7 +97,9 @@ def _overhead(world: AgentWorld, turns: int, scores: ScoreSource | None, home: P
     with open_checkpointer(MemorySettings(home=home, database_url=None)) as saver:
         graph = compile_graph(saver)
         context = _context(world, model, scores)
-        run_turn(graph, message="warm up", context=context, thread_id="warm")
+        # The same request as the timed turns: the fake replies alternate route/answer, and
+        # a request naming no deal is answered without the model (which would misalign them).
+        run_turn(graph, message=f"status of {deal}?", context=context, thread_id="warm")
         for i in range(turns):
             turn = run_turn(
                 graph, message=f"status of {deal}?", context=context, thread_id=f"fake-{i}"
