@@ -35,14 +35,15 @@ _REQUEST_WORDS = {
     "risks", "email", "emails", "draft", "write", "follow", "follow-up", "followup", "prep",
     "call", "meeting", "plan", "changes", "changed", "change", "history", "timeline", "next",
     "steps", "step", "low", "high", "same", "show", "tell", "give", "get", "see",
-    "anything", "everything", "news", "latest", "well", "good", "bad", "there", "here", "?",
+    "anything", "everything", "news", "latest", "well", "good", "bad", "there", "here",
 }  # fmt: skip
 # Request words that are never part of a deal's name ("renewal" may be).
 _NOT_NAME = (_REQUEST_WORDS - _GENERIC) | {"the", "a", "an", "and", "my", "our", "deal", "one"}
 _NAME_WORDS = re.compile(r"[\w&'.-]+")
 # The message is about a whole pipeline, not one deal.
 _PIPELINE_WORDS = re.compile(
-    r"\b(pipeline|pipe|deals|book|forecast|team|portfolio|territory|quota|everything|all|things|stuff|numbers|business)\b",
+    r"\b(pipeline|pipe|deals|book|forecast|team|portfolio|territory|quota|everything|all"
+    r"|things|stuff|numbers|business)\b",
     re.I,
 )
 # The message points at the deal under discussion.

@@ -103,15 +103,7 @@ def _grounded(
         out["deal"] = ground_deal(
             out["deal"], text, state.get("focus_deal"), pronouns=DEAL_PRONOUNS
         )
-    viewer, now = ctx.tools.viewer, ctx.tools.now
-
-    def parses(phrase: str) -> bool:
-        try:
-            resolve_when(phrase, now=now, timezone=viewer.timezone)
-        except DateParseError:
-            return False
-        return True
-
+    parses = _date_parser(ctx)
     for key in ("since", "when"):
         if key in out:
             out[key] = ground_date(out[key], text, parses)
