@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import nnls
 
 from scoring.dimensions import DIMENSIONS
 from scoring.matrix import numeric_column
@@ -101,7 +102,7 @@ class ErrorModel:
 
     ``E|y - p| = m * (a + b * (1 - completeness) + c * (1 - familiarity))`` with the
     margin term ``m = 2 p (1 - p)`` (the expected absolute error of a perfectly calibrated
-    ``p``). Coefficients are fitted by weighted least squares and kept non-negative:
+    ``p``). Coefficients are fitted by weighted non-negative least squares (SciPy's NNLS):
     missing data or unfamiliar ground may add expected error, never remove it; a term
     that does not help on the fitting rows gets 0 (so it does not move confidence).
     """
@@ -127,21 +128,11 @@ class ErrorModel:
             return cls()
         m = 2.0 * p * (1.0 - p)
         x = np.stack([m, m * (1.0 - completeness), m * (1.0 - np.clip(familiarity, 0, 1))], 1)
-        target, sw = np.abs(y - p), np.sqrt(w)
-        best: tuple[float, Array] | None = None
-        for keep in ([0], [0, 1], [0, 2], [0, 1, 2]):  # non-negative least squares, 3 terms
-            xs = x[:, keep] * sw[:, None]
-            beta = np.linalg.lstsq(xs, target * sw, rcond=None)[0]
-            if (beta < 0).any():
-                continue
-            sse = float(np.sum((xs @ beta - target * sw) ** 2))
-            if best is None or sse < best[0]:
-                coef = np.zeros(3)
-                coef[keep] = beta
-                best = (sse, coef)
-        if best is None:
+        sw = np.sqrt(w)
+        coef, _residual = nnls(x * sw[:, None], np.abs(y - p) * sw)
+        if not coef.any():  # no error at all on the fitting rows: keep the calibrated margin
             return cls()
-        return cls(*(round(float(v), 4) for v in best[1]))
+        return cls(*(round(float(v), 4) for v in coef))
 
     def as_dict(self) -> dict[str, float]:
         """JSON-ready form (stored in the win model's meta)."""
