@@ -44,10 +44,27 @@ REFUSED_STATUSES = {"not_found", "refused"}
 
 
 def load_requests(path: Path = REQUESTS) -> list[dict[str, Any]]:
-    """Read the request cases (one JSON object per line)."""
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    """Read the request cases (one JSON object per line).
+
+    Raises:
+        ValueError: the file is missing, or a line is not a case (says which line and why).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read request file {path}: {exc}") from exc
+    cases = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(case, dict) or not {"id", "user", "turns", "expect"} <= set(case):
+            raise ValueError(f"{path}:{number}: a case needs id, user, turns and expect")
+        cases.append(case)
+    return cases
 
 
 def _day(phrase: str, now: datetime, tz: str) -> str | None:

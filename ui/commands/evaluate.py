@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ui.cliutil import emit, subgroup
+from ui.cliutil import emit, fail, subgroup
 from ui.commands.bench import BENCH_HELP, render_metrics
 
 EVAL_HELP = "Evaluations: quality numbers against ground truth on this machine."
@@ -34,6 +34,13 @@ def eval_agent(
     as_json: JsonOpt = False,
 ) -> None:
     """Tool choice, arguments and refusals of the agent on scripted rep requests."""
+    if requests is not None:
+        from evals.eval_agent import load_requests
+
+        try:
+            load_requests(requests)  # a bad file is reported before the model loads
+        except ValueError as exc:
+            fail(str(exc))
     _run("evals.eval_agent", "keel eval agent", as_json, limit=limit, requests=requests)
 
 

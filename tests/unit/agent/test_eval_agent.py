@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,3 +92,18 @@ def test_refusal_scoring_catches_leaks(world: AgentWorld) -> None:
         "lookup_deal", {"deal": "x"}, [{"status": "ok", "text": world.deals["other1"].name}]
     )
     assert not score_case(world, rep, case, leaked, asked)["passed"]
+
+
+def test_bad_request_file_says_which_line(tmp_path: Path) -> None:
+    good = '{"id": "a", "user": "rep", "turns": ["hi"], "expect": {"tool": "x"}}'
+    path = tmp_path / "requests.jsonl"
+    path.write_text(good + "\n\n{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"requests.jsonl:3: not JSON"):
+        load_requests(path)
+    path.write_text(good + '\n{"id": "b"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r":2: a case needs"):
+        load_requests(path)
+    path.write_text(good + "\n", encoding="utf-8")
+    assert [c["id"] for c in load_requests(path)] == ["a"]
+    with pytest.raises(ValueError, match="cannot read"):
+        load_requests(tmp_path / "missing.jsonl")
