@@ -90,30 +90,19 @@ def test_completing_unchanged_keys_deletes_them_and_their_dead_letters(store: En
     keys = deal_keys("D1", "D2", "D3")
     reset(store, keys)
     with session_scope(store) as s:
-        s.add(
-            DeadKey(
-                key=keys[0],
-                org_id="acme",
-                level="deal",
-                version=1,
-                attempts=5,
-                error="old",
-                first_marked_at=T,
-                failed_at=T,
+        for key, error in ((keys[0], "old"), (deal_keys("D6")[0], "other")):
+            s.add(
+                DeadKey(
+                    key=key,
+                    org_id="acme",
+                    level="deal",
+                    version=1,
+                    attempts=5,
+                    error=error,
+                    first_marked_at=T,
+                    failed_at=T,
+                )
             )
-        )
-        s.add(
-            DeadKey(
-                key=deal_keys("D6")[0],
-                org_id="acme",
-                level="deal",
-                version=1,
-                attempts=5,
-                error="other",
-                first_marked_at=T,
-                failed_at=T,
-            )
-        )
     with session_scope(store) as s:
         claims = claim(s, owner="w1", level="deal", limit=10, lease_s=10, now=T)
     with session_scope(store) as s:
