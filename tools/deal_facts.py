@@ -59,18 +59,22 @@ class DealFacts:
             with_patterns: End with one "Matches pattern: ..." line per carried pattern.
         """
         v = self.velocity
+        where = ", ".join(x for x in (self.industry, self.segment) if x)
+        # The account is named only when the deal's name does not already start with it:
+        # every line here is read by the model on each answer, so repeats cost time.
+        account = "" if self.name.startswith(self.account) else f"account {self.account}"
+        context = "; ".join(x for x in (account, where) if x)
+        stage = self.stage or "unknown"
+        if v.get("days_in_stage") is not None:
+            stage += f" ({v['days_in_stage']:.0f} days in stage)"
         out = [
-            f"Deal: {self.name}",
-            f"Account: {self.account}"
-            + (f" ({self.industry}, {self.segment})" if self.industry else ""),
-            f"Stage: {self.stage or 'unknown'}",
+            f"Deal: {self.name}" + (f" ({context})" if context else ""),
+            f"Stage: {stage}",
             f"Amount: {money(self.amount, self.currency)}",
             f"Close date: {self.close_date or 'unknown'}",
-            f"Forecast category: {self.forecast_category or 'unknown'}",
+            f"Forecast: {self.forecast_category or 'unknown'}",
             f"Owner: {self.owner_name or 'unassigned'}",
         ]
-        if v.get("days_in_stage") is not None:
-            out.append(f"Days in current stage: {v['days_in_stage']:.0f}")
         if v.get("close_date_pushes"):
             out.append(f"Close date pushed {v['close_date_pushes']} time(s)")
         last = v.get("days_since_last_buyer_activity")

@@ -17,7 +17,10 @@ def test_lookup_returns_current_state_and_latest_activity(
 ) -> None:
     result = call_tool("lookup_deal", {"deal": "northwind renewal"}, ctx_for("r1"))
     assert result.status == "ok" and result.deal_id == deal_id("D1")
-    assert "Stage: proposal" in result.text
+    assert result.text.startswith(
+        "Deal: Northwind renewal (account Northwind Traders; logistics, mid)\n"
+        "Stage: proposal (40 days in stage)\n"
+    )
     assert "Amount: $135,000" in result.text  # the later amount change wins
     assert "Owner: Rita Reyes" in result.text
     assert "Buyer contacts: Bea Buyer (VP Ops)" in result.text
@@ -233,3 +236,24 @@ def test_drafts_name_the_winning_framing_that_applies(ctx_for: Callable[..., Too
         "draft_content", {"deal": "northwind expansion", "kind": "follow_up_email"}, ctx
     )
     assert expansion.data["patterns"] == []
+
+
+def test_facts_do_not_repeat_an_account_the_deal_name_starts_with() -> None:
+    from tools.deal_facts import DealFacts
+
+    facts = DealFacts(
+        deal_id="d",
+        name="Acme Corp - Renewal",
+        account="Acme Corp",
+        industry="retail",
+        segment="smb",
+        stage=None,
+        amount=None,
+        currency="USD",
+        close_date=None,
+        forecast_category=None,
+        owner_id=None,
+        owner_name=None,
+        created="2026-01-01",
+    )
+    assert facts.lines()[:2] == ["Deal: Acme Corp - Renewal (retail, smb)", "Stage: unknown"]
