@@ -24,7 +24,10 @@ from agent.llm_server import InferenceServerChatModel
 from agent.model_files import ModelFile, resolve_model
 from agent.settings import AgentSettings
 
-__all__ = ["ChatModelFactory", "ChatModelProvider", "make_chat_model"]
+__all__ = ["ChatModelFactory", "ChatModelProvider", "Lane", "make_chat_model"]
+
+Lane = Literal["chat", "tasks"]
+"""Which embedded context serves a model: the chat's turns, or everything else."""
 
 
 class ChatModelProvider(Protocol):
@@ -44,6 +47,10 @@ class ChatModelFactory:
         settings: The agent settings.
         search_path: Where to look for model part packages (``None`` = installed packages).
         runtime: An already loaded embedded model to share (``None`` = load on first use).
+
+    The embedded model can serve two lanes: ``"chat"`` (routing and answers, whose long system
+    prompt stays cached between turns) and ``"tasks"`` (drafts, explanations, learning,
+    extraction). With ``llm_task_lane`` each lane has its own context over the same weights.
     """
 
     def __init__(
@@ -55,7 +62,7 @@ class ChatModelFactory:
     ) -> None:
         self.settings = settings
         self._search_path = search_path
-        self._runtime = runtime
+        self._runtimes: dict[Lane, LocalLlama] = {} if runtime is None else {"chat": runtime}
         self._load_lock = threading.Lock()
 
     @property
@@ -67,23 +74,36 @@ class ChatModelFactory:
         """Return the verified GGUF file of the embedded backend (assembling it if needed)."""
         return resolve_model(self.settings, search_path=self._search_path, full_verify=full_verify)
 
-    def runtime(self) -> LocalLlama:
-        """Return the loaded embedded model, loading it on first use (thread-safe)."""
+    def runtime(self, lane: Lane = "chat") -> LocalLlama:
+        """Return the loaded embedded model of ``lane``, loading it on first use (thread-safe)."""
         with self._load_lock:
-            if self._runtime is None:
-                s = self.settings
-                path = self.model_file().path
-                self._runtime = LocalLlama.load(path, n_threads=s.llm_threads, n_ctx=s.llm_ctx)
-            return self._runtime
+            s = self.settings
+            if lane == "tasks" and not s.llm_task_lane:
+                lane = "chat"
+            if lane not in self._runtimes:
+                other = next(iter(self._runtimes.values()), None)
+                self._runtimes[lane] = LocalLlama.load(
+                    other.path if other else self.model_file().path,
+                    n_threads=s.llm_threads,
+                    n_ctx=s.llm_ctx,
+                    flash_attn=s.llm_flash_attn,
+                    lock=other.lock if other else None,
+                )
+            return self._runtimes[lane]
 
     def chat_model(
-        self, *, max_tokens: int | None = None, temperature: float | None = None
+        self,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        lane: Lane = "chat",
     ) -> BaseChatModel:
         """Return a chat model for the configured backend.
 
         Args:
             max_tokens: Output limit for this model's calls (default ``llm_max_tokens``).
             temperature: Sampling temperature (default ``llm_temperature``).
+            lane: The embedded context to use (ignored by the server backend).
 
         Raises:
             agent.model_files.ModelFileError: The embedded model file is missing or corrupt.
@@ -106,7 +126,7 @@ class ChatModelFactory:
                 tool_strategy="native" if s.llm_server_kind == "tgi" else "schema",
             )
         return LlamaCppChatModel(
-            runtime=self.runtime(),
+            runtime=self.runtime(lane),
             max_tokens=limit,
             temperature=temp,
             schema_form="llamacpp",
@@ -117,11 +137,11 @@ class ChatModelFactory:
     def close(self) -> None:
         """Free the embedded model (the next ``chat_model`` call loads it again)."""
         with self._load_lock:
-            if self._runtime is not None:
-                close = getattr(self._runtime.llama, "close", None)
+            for runtime in self._runtimes.values():
+                close = getattr(runtime.llama, "close", None)
                 if close is not None:
                     close()
-                self._runtime = None
+            self._runtimes.clear()
 
 
 def make_chat_model(settings: AgentSettings) -> BaseChatModel:

@@ -37,15 +37,39 @@ class LocalLlama:
         load_s: Seconds the load took.
     """
 
-    def __init__(self, llama: Any, *, path: Path, load_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        llama: Any,
+        *,
+        path: Path,
+        load_s: float = 0.0,
+        lock: threading.Lock | None = None,
+    ) -> None:
         self.llama = llama
         self.path = path
         self.load_s = load_s
-        self.lock = threading.Lock()
+        self.lock = lock or threading.Lock()
 
     @classmethod
-    def load(cls, path: Path, *, n_threads: int, n_ctx: int) -> LocalLlama:
+    def load(
+        cls,
+        path: Path,
+        *,
+        n_threads: int,
+        n_ctx: int,
+        flash_attn: bool = False,
+        lock: threading.Lock | None = None,
+    ) -> LocalLlama:
         """Load a GGUF model with its own chat template.
+
+        Args:
+            path: The GGUF file.
+            n_threads: CPU threads for prompt reading and generation.
+            n_ctx: Context window in tokens.
+            flash_attn: Use llama.cpp's flash attention kernels.
+            lock: Share another instance's lock: two contexts over one model file (the
+                weights are memory-mapped once) keep separate KV caches but never compute at
+                the same time, which on a small CPU would only slow both down.
 
         Raises:
             LLMError: llama-cpp-python is not installed, or the file cannot be loaded.
@@ -64,13 +88,14 @@ class LocalLlama:
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
                 n_ctx=n_ctx,
+                flash_attn=flash_attn,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:
             raise LLMError(f"cannot load model {path}: {exc}") from exc
         load_s = time.perf_counter() - start
         logger.info("loaded %s in %.1f s (%d threads, ctx %d)", path.name, load_s, n_threads, n_ctx)
-        return cls(llama, path=path, load_s=load_s)
+        return cls(llama, path=path, load_s=load_s, lock=lock)
 
     def complete(self, payload: dict[str, Any]) -> Mapping[str, Any]:
         """Run one chat completion (blocking; waits for other calls to finish)."""

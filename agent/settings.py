@@ -25,6 +25,11 @@ class AgentSettings(BaseSettings):
         llm_api_key: Bearer token for the server; never logged.
         llm_threads: CPU threads for the embedded model.
         llm_ctx: Context window (tokens) of the embedded model.
+        llm_flash_attn: Embedded model: use llama.cpp's flash attention kernels.
+        llm_task_lane: Embedded model: give background and long-form work (drafts,
+            explanations, learning, extraction) a KV cache of its own, so it never evicts the
+            chat's cached system prompt (re-reading it costs seconds on a CPU). Costs one more
+            context's memory (the weights are shared).
         llm_timeout_s: Per-request timeout for the server backend.
         llm_max_retries: Retries after the first attempt on connection errors, timeouts and 5xx.
         llm_retry_backoff_s: First backoff delay; doubles after each failed attempt.
@@ -41,6 +46,8 @@ class AgentSettings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_threads: int = Field(default=2, ge=1)
     llm_ctx: int = Field(default=8192, ge=512)
+    llm_flash_attn: bool = True
+    llm_task_lane: bool = True
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
     llm_retry_backoff_s: float = Field(default=0.5, ge=0)

@@ -131,7 +131,7 @@ async def startup() -> None:
     briefings = ChatBriefings(runtime.engine, org_id=runtime.org_id, send=chainlit_send)
     _services.append(Services(runtime, compile_graph(checkpointer), stack, briefings))
     await _start_background(runtime, briefings, stack)
-    asyncio.get_running_loop().run_in_executor(None, runtime.model)  # warm up in the background
+    asyncio.get_running_loop().run_in_executor(None, runtime.warm_up)  # in the background
 
 
 @cl.on_app_shutdown

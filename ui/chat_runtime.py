@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import SystemMessage
 from sqlalchemy.engine import Engine
 
 from agent.context import AgentContext
 from agent.feedback import StoreFeedback
+from agent.prompts.agent import static_system_prompt
 from memory.auth_store import create_auth_tables
 from memory.db import create_schema, make_engine, session_scope, utcnow
 from memory.feedback_store import create_feedback_tables
@@ -25,6 +27,7 @@ from memory.scoring_store import create_scoring_tables
 from memory.settings import MemorySettings
 from tools.access import load_viewer
 from tools.context import ScoreSource, ToolContext, Viewer
+from tools.registry import TOOLS
 from tools.scores import StoredScores
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class ChatRuntime:
     preferences: Any = None
     _model: BaseChatModel | None = None
     _model_error: str | None = None
+    _task_model: BaseChatModel | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -104,7 +108,7 @@ class ChatRuntime:
         if with_learning:
             from ui.chat_learning import LazyLearning, default_service
 
-            runtime.preferences = LazyLearning(default_service(settings, runtime.model))
+            runtime.preferences = LazyLearning(default_service(settings, runtime.task_model))
         runtime.feedback = StoreFeedback(engine, learner=runtime.preferences)
         return runtime
 
@@ -119,6 +123,39 @@ class ChatRuntime:
                 self._model_error = f"{type(exc).__name__}: {exc}"
                 logger.error("chat model unavailable: %s", self._model_error)
             return self._model
+
+    def warm_up(self) -> None:
+        """Load the model and read the static system prompt once, so the first turn is fast.
+
+        Every turn's prompt starts with that text, and the embedded model reuses the cached
+        prefix; without this the first user of the day waits for ~1,200 tokens to be read.
+        """
+        model = self.model()
+        if model is None:
+            return
+        try:
+            model.bind(max_tokens=1).invoke([SystemMessage(static_system_prompt(TOOLS))])
+        except Exception as exc:  # a failed warm-up only costs the first turn time
+            logger.warning("model warm-up failed: %s", exc)
+
+    def task_model(self) -> BaseChatModel | None:
+        """Return the model for drafts, explanations and learning (``None`` without a model).
+
+        It is the chat model's own weights in a second context (``llm_task_lane``), so a draft
+        never evicts the chat's cached system prompt. A model that did not come from the
+        factory (a test's fake) serves both.
+        """
+        chat = self.model()
+        with self._lock:
+            if chat is None or chat is not self._model:
+                return chat
+            if self._task_model is None:
+                try:
+                    self._task_model = self.model_factory.chat_model(lane="tasks")
+                except Exception as exc:  # drafts still work on the chat's context
+                    logger.error("task model unavailable, sharing the chat's: %s", exc)
+                    self._task_model = chat
+            return self._task_model
 
     @property
     def model_error(self) -> str | None:
@@ -139,7 +176,7 @@ class ChatRuntime:
             engine=self.engine,
             viewer=viewer,
             now=now or utcnow(),
-            chat_model=model,
+            chat_model=self.task_model(),
             scores=self.scores,
             preferences=self.preferences,
             feedback=self.feedback,

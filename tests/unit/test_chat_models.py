@@ -535,3 +535,44 @@ def test_offline_hooks_are_installed_once_when_missing(monkeypatch: pytest.Monke
     finally:
         set_client_factory(default_client_factory)
         set_async_client_factory(default_async_client_factory)
+
+
+def _lane_factory(
+    monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> tuple[ChatModelFactory, LocalLlama, list[dict[str, Any]]]:
+    chat = LocalLlama(FakeLlama(completion("hi")), path=Path("fake.gguf"))
+    loads: list[dict[str, Any]] = []
+
+    def load(path: Path, **kwargs: Any) -> LocalLlama:
+        loads.append({"path": path, **kwargs})
+        return LocalLlama(FakeLlama(completion("task")), path=path, lock=kwargs["lock"])
+
+    monkeypatch.setattr(LocalLlama, "load", staticmethod(load))
+    return ChatModelFactory(AgentSettings(**settings), runtime=chat), chat, loads
+
+
+def test_task_lane_is_a_second_context_sharing_the_file_and_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    factory, chat, loads = _lane_factory(monkeypatch)
+    tasks = factory.runtime("tasks")
+    assert tasks is not chat and tasks.lock is chat.lock
+    assert loads == [
+        {
+            "path": Path("fake.gguf"),
+            "n_threads": 2,
+            "n_ctx": 8192,
+            "flash_attn": True,
+            "lock": chat.lock,
+        }
+    ]
+    assert factory.runtime("tasks") is tasks and len(loads) == 1  # loaded once
+    assert factory.chat_model(lane="tasks").invoke("x").text == "task"
+    assert factory.chat_model().invoke("x").text == "hi"
+
+
+def test_without_a_task_lane_every_caller_shares_the_chat_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    factory, chat, loads = _lane_factory(monkeypatch, llm_task_lane=False)
+    assert factory.runtime("tasks") is chat and loads == []
