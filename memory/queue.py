@@ -45,11 +45,14 @@ class DirtyKey(SQLModel, table=True):
     """A key whose derived state must be recomputed (e.g. ``deal:<id>``)."""
 
     __tablename__ = "dirty_key"
+    # A writer pays for every index on every new key (one activity key per event; each
+    # index adds ~75 bytes of WAL per key on PostgreSQL). Only the claim order and one
+    # index per scope a parent waits on; both lead with the org, so they also answer the
+    # pipeline's wait and per-org counts without a third index (see ``claim``).
     __table_args__ = (
         Index("ix_dirty_key_claim", "level", "first_marked_at"),
-        Index("ix_dirty_key_org_level", "org_id", "level"),
-        Index("ix_dirty_key_deal_level", "deal_id", "level"),
-        Index("ix_dirty_key_account_level", "account_id", "level"),
+        Index("ix_dirty_key_org_deal", "org_id", "deal_id", "level"),
+        Index("ix_dirty_key_org_account", "org_id", "account_id", "level"),
     )
 
     key: str = Field(primary_key=True)

@@ -101,7 +101,12 @@ def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool
     if children:
         child = dk.alias("child")
         col = SCOPE_COLUMN.get(level, "org_id")
-        blocked: Any = exists().where(child.c[col] == cand.c[col], child.c.level.in_(children))
+        # Children share their parent's org; naming it lets the org-led scope indexes
+        # answer every gate (see ``DirtyKey``).
+        same: Any = child.c.org_id == cand.c.org_id
+        if col != "org_id":
+            same = and_(same, child.c[col] == cand.c[col])
+        blocked: Any = exists().where(same, child.c.level.in_(children))
         if col != "org_id":
             # A key without a scope (its record is unknown) has no children to wait for.
             blocked = and_(cand.c[col].is_not(None), blocked)
