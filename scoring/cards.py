@@ -207,20 +207,32 @@ def make_cards(
     confidence = composite_confidences(
         batch.conf, importance, ex.familiarity, ex.probability, error_model
     )
+    # Whole columns become Python numbers at once (``tolist`` gives the same floats and
+    # ints as converting element by element, for a fraction of the cost).
+    columns = zip(
+        rows,
+        prob.tolist(),
+        np.asarray(confidence, dtype=np.float64).tolist(),
+        np.asarray(ex.base, dtype=np.float64).tolist(),
+        np.asarray(batch.context, dtype=np.float64).tolist(),
+        np.asarray(ex.familiarity, dtype=np.float64).tolist(),
+        batch.scores.tolist(),
+        strict=True,
+    )
     return [
         ScoreCard(
             deal_id=row.deal_id,
             as_of=row.at,
-            win_probability=float(prob[i]),
-            confidence=float(confidence[i]),
+            win_probability=p,
+            confidence=c,
             model_version=version,
-            base=round(float(ex.base[i]), 4),
-            context=round(float(batch.context[i]), 4),
-            familiarity=round(float(ex.familiarity[i]), 3),
-            scores=tuple(int(v) for v in batch.scores[i]),
+            base=round(base, 4),
+            context=round(context, 4),
+            familiarity=round(familiar, 3),
+            scores=tuple(scores),
             detail=partial(batch.detail, i),
         )
-        for i, row in enumerate(rows)
+        for i, (row, p, c, base, context, familiar, scores) in enumerate(columns)
     ]
 
 

@@ -75,26 +75,33 @@ def _stage_info(stages: tuple[str, ...]) -> tuple[dict[str, int], int]:
     return {s: i for i, s in enumerate(stages)}, len([s for s in stages if s not in CLOSED_STAGES])
 
 
+_HISTORY_FIELDS = ("stage", "close_date", "amount")
+"""The fields whose history features look at (others only count as of the instant)."""
+
+
 def _fields_at(
     ev: DealEvents, t: float
 ) -> tuple[dict[str, Any], dict[str, list[tuple[float, Any]]]]:
-    """Effective fields at ``t`` and each field's de-duplicated history up to ``t``."""
+    """Effective fields at ``t`` and the de-duplicated history of stage, close date, amount."""
     current: dict[str, Any] = {}
-    history: dict[str, list[tuple[float, Any]]] = {}
+    history: dict[str, list[tuple[float, Any]]] = {name: [] for name in _HISTORY_FIELDS}
+    tracked = history.get
     for valid, recorded, _cid, name, value in ev.changes:
         if valid > t:
             break
         if recorded > t:
             continue
         current[name] = value
-        entries = history.setdefault(name, [])
+        entries = tracked(name)
+        if entries is None:
+            continue
         if entries and entries[-1][0] == valid:
             entries[-1] = (valid, value)  # a correction of the same instant
         else:
             entries.append((valid, value))
     for entries in history.values():
-        dedup = [e for i, e in enumerate(entries) if i == 0 or entries[i - 1][1] != e[1]]
-        entries[:] = dedup
+        if len(entries) > 1:
+            entries[:] = [e for i, e in enumerate(entries) if i == 0 or entries[i - 1][1] != e[1]]
     return current, history
 
 
@@ -107,11 +114,10 @@ def _velocity(
 ) -> dict[str, Any]:
     stages = hist.get("stage", [])
     stage = f.get("stage")
-    regressions = sum(
-        1
-        for (_, a), (_, b) in zip(stages, stages[1:], strict=False)
-        if a not in CLOSED_STAGES and ranks.get(str(b), 0) < ranks.get(str(a), 0)
-    )
+    regressions = 0
+    for (_, a), (_, b) in zip(stages, stages[1:], strict=False):
+        if a not in CLOSED_STAGES and ranks.get(str(b), 0) < ranks.get(str(a), 0):
+            regressions += 1
     closes = hist.get("close_date", [])
     pushes, push_days = 0, 0.0
     for (_, a), (_, b) in zip(closes, closes[1:], strict=False):
@@ -142,7 +148,12 @@ def _velocity(
 
 
 def _day(value: Any) -> float:
-    text = str(value)[:10]
+    return _day_of(str(value)[:10])
+
+
+@lru_cache(maxsize=8192)
+def _day_of(text: str) -> float:
+    """Midnight UTC of an ISO date (NaN if not one); cached: close dates repeat a lot."""
     try:
         return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
     except ValueError:
@@ -157,6 +168,12 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None
+
+
+@lru_cache(maxsize=8192)
+def _top_seniority(titles: tuple[str, ...]) -> int:
+    """Highest seniority rank among buyer job titles (cached: lists repeat per deal)."""
+    return max((SENIORITY_RANK.get(seniority_of(t) or "", 0) for t in titles), default=0)
 
 
 def _activity_features(ev: DealEvents, t: float, backfill: bool) -> dict[str, Any]:
@@ -177,63 +194,79 @@ def _activity_features(ev: DealEvents, t: float, backfill: bool) -> dict[str, An
     risk_cats: set[str] = set()
     next_last: float = NAN
     next_30 = False
+    month_ago = t - 30 * DAY
+    first_14d = ev.created + 14 * DAY
+    signals_of = ev.signals.get
     for a in ev.activities:
-        if a.occurred > t:
+        occurred = a.occurred
+        if occurred > t:
             break
         if a.recorded > t:
             continue
         n_act += 1
-        buyer = a.is_buyer_activity
-        if buyer:
+        kind = a.kind
+        # ActivityRow.is_buyer_activity / is_conversation, inlined (hot loop)
+        talk = kind in ("call", "meeting")
+        conversation = talk and bool(a.buyers)
+        if conversation if talk else a.direction == "inbound":
             n_buyer += 1
-            last_buyer = a.occurred
+            last_buyer = occurred
             n_out_since = 0
-            if a.occurred > t - 30 * DAY:
+            if occurred > month_ago:
                 n_30 += 1
             engaged.update(a.buyers)
-            if a.occurred < ev.created + 14 * DAY:
+            if occurred < first_14d:
                 engaged_14d.update(a.buyers)
-            for title in a.buyer_titles:
-                top_engaged = max(top_engaged, SENIORITY_RANK.get(seniority_of(title) or "", 0))
-        elif a.kind == "email" and a.direction == "outbound":
+            if a.buyer_titles:
+                top = _top_seniority(a.buyer_titles)
+                if top > top_engaged:
+                    top_engaged = top
+        elif kind == "email" and a.direction == "outbound":
             n_out_since += 1
-        if a.is_conversation:
+        if conversation:
             n_conv += 1
-        if a.kind == "email" and a.direction == "inbound":
+        if kind == "email" and a.direction == "inbound":
             n_in += 1
-        versions = ev.signals.get(a.activity_id)
-        p = payload_at(versions, t, backfill=backfill) if versions else None
+        versions = signals_of(a.activity_id)
+        if not versions:
+            continue
+        p = payload_at(versions, t, backfill=backfill)
         if p is None:
             continue
         n_sig += 1
-        last_sig = a.occurred
+        last_sig = occurred
         champ = p.get("champion")
         if isinstance(champ, dict) and champ.get("name"):
             rank = SENIORITY_RANK.get(
                 seniority_of(champ.get("title"), champ.get("seniority")) or "", 0
             )
-            champ_rank = max(champ_rank, rank)
+            if rank > champ_rank:
+                champ_rank = rank
             champ_mentions += 1
-            champ_last = a.occurred
+            champ_last = occurred
             mentioned.add(str(champ["name"]))
         eb = p.get("economic_buyer")
         if isinstance(eb, dict) and eb.get("name"):
             eb_known = True
             mentioned.add(str(eb["name"]))
         eb_engaged = eb_engaged or as_bool(p.get("economic_buyer_engaged"))
-        if as_bool(p.get("business_case_shared")) and not bc:
+        if not bc and as_bool(p.get("business_case_shared")):
             bc = True
-            bc_early = n_conv - (1 if a.is_conversation else 0) < 3
+            bc_early = n_conv - (1 if conversation else 0) < 3
         pricing = pricing or as_bool(p.get("pricing_discussed"))
-        competitors.update(names_of(p.get("competitors")))
-        mentioned.update(names_of(p.get("stakeholders")))
-        for r in names_of(p.get("risks")):
-            risks.add(r.lower())
-            risk_cats.add(risk_category(r))
+        # names_of() of an empty list is empty: skip the call (most payloads)
+        if named := p.get("competitors"):
+            competitors.update(names_of(named))
+        if named := p.get("stakeholders"):
+            mentioned.update(names_of(named))
+        if named := p.get("risks"):
+            for r in names_of(named):
+                risks.add(r.lower())
+                risk_cats.add(risk_category(r))
         nxt = as_bool(p.get("next_meeting_scheduled"))
-        if a.is_conversation or a.kind == "email":
+        if conversation or kind == "email":
             next_last = float(nxt)
-        if nxt and a.occurred > t - 30 * DAY:
+        if nxt and occurred > month_ago:
             next_30 = True
     known = n_sig > 0
     age = max(t - ev.created, 0.0)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from memory.collector import collector_paused
 from scoring.deal_features import RepHistory, deal_features_at
-from scoring.events import load_deals, load_org, secs
+from scoring.events import load_deals, load_org, load_pipeline, secs
 from scoring.settings import ScoringSettings
 
 FEATURE_VERSION = "f1"
@@ -71,11 +71,8 @@ def build_features(
     settings = settings or ScoringSettings()
     t = as_of.timestamp()
     with collector_paused():
-        org = load_org(session, org_id=org_id, until=t)
-        if deal_ids is None:
-            deal_ids = org.open_deal_ids()
-        events = load_deals(
-            session, org_id=org_id, deal_ids=deal_ids, until=t, extractors=settings.extractor
+        org, events = load_pipeline(
+            session, org_id=org_id, until=t, deal_ids=deal_ids, extractors=settings.extractor
         )
         reps = RepHistory.from_closes(org.closes)
         rows = []
@@ -86,6 +83,10 @@ def build_features(
             if open_only and not values["_open"]:
                 continue
             rows.append(FeatureRow(deal_id, as_of, values))
+        # Free the raw records (~10^6 containers) while the collector is still paused:
+        # re-enabling it with them alive would make its next run traverse them all
+        # (0.2-0.3 s on 10k open deals, measured) only to find nothing to collect.
+        del events, org, reps
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -37,10 +38,20 @@ def numeric_column(rows: Sequence[Mapping[str, Any]], name: str) -> NDArray[np.f
 
 def numeric_block(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> NDArray[np.float64]:
     """``(len(rows), len(names))`` floats (NaN where missing or not a number), in one pass."""
+    values: list[Any]
+    if len(names) >= 2:  # itemgetter then returns a tuple
+        # itemgetter reads a whole row in C; a row lacking a feature takes the .get path
+        get = itemgetter(*names)
+        values = []
+        for row in rows:
+            try:
+                values.append(get(row))
+            except KeyError:
+                values.append(tuple(map(row.get, names)))
+    else:
+        values = [list(map(row.get, names)) for row in rows]
     try:
-        return np.array([list(map(row.get, names)) for row in rows], dtype=np.float64).reshape(
-            len(rows), len(names)
-        )  # None becomes NaN
+        return np.array(values, dtype=np.float64).reshape(len(rows), len(names))  # None: NaN
     except (TypeError, ValueError):
         return np.stack([numeric_column(rows, n) for n in names], axis=1).reshape(
             len(rows), len(names)
@@ -103,15 +114,21 @@ class FeatureSpec:
         out = np.zeros((len(rows), col), dtype=np.float32)
         if n_num:
             out[:, :n_num] = numeric_block(rows, self.numeric)
+        # Indicator positions are gathered first and set with one numpy call (assigning
+        # one numpy element per indicator was a third of the matrix's cost on 10k rows).
+        hit_rows: list[int] = []
+        hit_cols: list[int] = []
         for name, index in offsets.items():
-            for i, row in enumerate(rows):
-                value = row.get(name)
+            for i, value in enumerate([row.get(name) for row in rows]):
                 if value is None:
                     continue
                 for v in value if isinstance(value, list | tuple) else (value,):
                     k = index.get(str(v))
                     if k is not None:
-                        out[i, k] = 1.0
+                        hit_rows.append(i)
+                        hit_cols.append(k)
+        if hit_rows:
+            out[hit_rows, hit_cols] = 1.0
         return out
 
     def as_dict(self) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def names_of(items: Any) -> list[str]:
     if not items:
         return []
     out = []
-    for item in items or []:
+    for item in items:
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, str) and name.strip():
             out.append(name.strip())
