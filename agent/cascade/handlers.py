@@ -105,10 +105,11 @@ def apply_activities(
     ctx: CascadeContext, session: Session, org_id: str, claims: Sequence[Claim], prepared: Any
 ) -> HandlerResult:
     """Store extracted signals and mark each activity's deal (or its account) dirty."""
-    held = {c.ident for c in claims}
-    signals = [s for s in prepared or [] if s["activity_id"] in held]
-    if signals:
-        ingest(session, signals=signals)
+    if prepared:  # nothing extracted (the usual case without an extractor): no set to build
+        held = {c.ident for c in claims}
+        signals = [s for s in prepared if s["activity_id"] in held]
+        if signals:
+            ingest(session, signals=signals)
     result = HandlerResult()
     for c in claims:
         if c.deal_id:

@@ -79,13 +79,10 @@ def children_gate(level: str) -> bool:
     return bool(CHILD_LEVELS[level])
 
 
-@lru_cache(maxsize=64)
-def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool) -> Any:
-    """The claim ``UPDATE ... RETURNING`` for one level, built once (parameters bound later).
+def _ready_keys(dialect: str, level: str, *, deferrable: bool, before: bool) -> Any:
+    """``dirty_key.key`` matches the oldest ready keys of ``level`` (parameters bound later).
 
-    Built per shape and reused, so a poll does not rebuild the query and SQLAlchemy
-    finds its compiled form in the cache. Parameters: ``now``, ``lease_until``,
-    ``owner``, ``lim`` and, by shape, ``defer_before`` and ``marked_before``.
+    Parameters: ``now``, ``lim`` and, by shape, ``defer_before`` and ``marked_before``.
     """
     dk = _table()
     cand = dk.alias("cand")
@@ -126,12 +123,22 @@ def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool
     if dialect == "postgresql":
         # ``= ANY(ARRAY(...))``: the picked keys are found once, then fetched by primary
         # key; ``IN (...)`` let the planner hash-join a scan of the whole queue.
-        target: Any = dk.c.key == any_(func.array(picked.scalar_subquery()))
-    else:
-        target = dk.c.key.in_(picked.scalar_subquery())
+        return dk.c.key == any_(func.array(picked.scalar_subquery()))
+    return dk.c.key.in_(picked.scalar_subquery())
+
+
+@lru_cache(maxsize=64)
+def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool) -> Any:
+    """The claim ``UPDATE ... RETURNING`` for one level, built once (parameters bound later).
+
+    Built per shape and reused, so a poll does not rebuild the query and SQLAlchemy
+    finds its compiled form in the cache. Parameters: those of :func:`_ready_keys`,
+    ``lease_until`` and ``owner``.
+    """
+    dk = _table()
     return (
         update(dk)
-        .where(target)
+        .where(_ready_keys(dialect, level, deferrable=deferrable, before=before))
         .values(
             lease_owner=bindparam("owner", type_=String),
             lease_until=bindparam("lease_until", type_=UTCDateTime),
@@ -148,6 +155,31 @@ def _claim_statement(dialect: str, level: str, *, deferrable: bool, before: bool
             dk.c.account_id,
         )
     )
+
+
+@lru_cache(maxsize=4)
+def _take_statement(dialect: str, level: str) -> Any:
+    """The ``DELETE ... RETURNING`` of :func:`take` (on PostgreSQL, with any dead letter)."""
+    dk = _table()
+    dead = DeadKey.__table__  # type: ignore[attr-defined]
+    gone = (
+        delete(dk)
+        .where(_ready_keys(dialect, level, deferrable=False, before=False))
+        .returning(
+            dk.c.key,
+            dk.c.org_id,
+            dk.c.version,
+            dk.c.attempts,
+            raw(dk.c.first_marked_at),
+            dk.c.deal_id,
+            dk.c.account_id,
+        )
+    )
+    if dialect != "postgresql":
+        return gone  # SQLite has no data-modifying CTE: the dead letters are a second read
+    # One round trip: the delete, its rows and whether any dead letter exists.
+    gone_cte = gone.cte("gone")
+    return select(gone_cte, exists(select(dead.c.id)).label("any_dead"))
 
 
 @lru_cache(maxsize=4)
@@ -182,6 +214,10 @@ def steer_claim_plans(session: Session, *, async_commit: bool = False) -> None:
 _STEER = select(
     func.set_config("enable_sort", "off", True),
     func.set_config("enable_bitmapscan", "off", True),
+)
+_UNSTEER = select(
+    func.set_config("enable_sort", "on", True),
+    func.set_config("enable_bitmapscan", "on", True),
 )
 _STEER_ASYNC = select(
     func.set_config("enable_sort", "off", True),
@@ -251,6 +287,54 @@ def claim(
         )
         for k, o, v, a, f, d, acc in session.execute(stmt, params).all()
     ]
+    claims.sort(key=lambda c: (c.first_marked_at, c.key))
+    return claims
+
+
+def take(session: Session, *, level: str, limit: int, now: datetime | None = None) -> list[Claim]:
+    """Claim and finish up to ``limit`` ready keys of a level without children at once.
+
+    For work done entirely inside the caller's write transaction (an activity key whose
+    handler only marks its deal): the keys are picked as :func:`claim` picks them, then
+    deleted (their dead letters too) instead of leased. Until the caller commits, the
+    rows are locked, so neither another worker nor a writer's re-mark can slip between
+    the pick and the delete (a re-mark waits, then inserts the key anew); a rollback or
+    a crash leaves the keys as they were, ready at once. Returned claims carry
+    ``attempts`` + 1, as a lease would have. On PostgreSQL the planner settings of
+    :func:`steer_claim_plans` are switched back on after the delete: they suit claims only.
+    """
+    if children_gate(level):
+        raise ValueError(f"level {level!r} waits for children; take() cannot gate it")
+    now = now or utcnow()
+    dialect = dialect_name(session)
+    dead = DeadKey.__table__  # type: ignore[attr-defined]
+    rows: list[Any] = list(
+        session.execute(_take_statement(dialect, level), {"now": now, "lim": limit})
+    )
+    if dialect == "postgresql":
+        any_dead = bool(rows) and bool(rows[0][-1])
+        rows = [r[:-1] for r in rows]
+    else:
+        any_dead = bool(rows) and session.execute(select(dead.c.id).limit(1)).first() is not None
+    claims = [
+        Claim(
+            key=k,
+            org_id=o,
+            level=level,
+            version=v,
+            attempts=a + 1,
+            first_marked_at=raw_utc(f),
+            deal_id=d,
+            account_id=acc,
+        )
+        for k, o, v, a, f, d, acc in rows
+    ]
+    if rows and dialect == "postgresql":
+        # The caller writes next (deal marks); steered plans make those ~4x as costly.
+        session.execute(_UNSTEER)
+    if any_dead:
+        keys = sorted(c.key for c in claims)
+        session.execute(delete(dead).where(in_list(session, dead.c.key, keys)))
     claims.sort(key=lambda c: (c.first_marked_at, c.key))
     return claims
 

@@ -9,6 +9,10 @@ a worker that lost its lease rolls back and redoes only the keys it still holds.
 failing group is split in halves until the failing key is alone; that key is retried
 with back-off and dead-lettered after ``max_attempts``. :func:`run_workers` runs one or
 more workers as asyncio tasks (the embedded default: one, in the app's process).
+
+Activity keys whose handler only marks their deal (the built-in one, no extractor) skip
+the lease: one transaction takes them (:func:`~agent.cascade.leases.take`), marks the
+deals and records the stats, so a crash simply leaves them ready.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from agent.cascade.context import CascadeContext, LevelHandler
+from agent.cascade.context import CascadeContext, FunctionHandler, LevelHandler
+from agent.cascade.handlers import apply_activities, prepare_activities
 from agent.cascade.leases import (
     CLAIM_ORDER,
     Claim,
@@ -38,6 +43,7 @@ from agent.cascade.leases import (
     owned,
     renew,
     steer_claim_plans,
+    take,
 )
 from agent.cascade.registry import HandlerRegistry, default_registry
 from agent.cascade.stats import WorkerStats, record_stats
@@ -46,6 +52,9 @@ from memory.db import utcnow
 from memory.queue import mark_dirty
 
 log = logging.getLogger(__name__)
+
+_BUILT_IN_ACTIVITY = FunctionHandler(apply_activities, prepare_activities)
+"""The activity handler :func:`take` may stand in for when no extractor is plugged in."""
 
 
 def worker_id() -> str:
@@ -79,13 +88,28 @@ class Worker:
         self.now = now
         self.stats = WorkerStats()
         self._next_parent_check = 0.0
+        self._take_off_until = 0.0
+        self._taken_lag: list[float] = []
 
-    def _claim(self) -> list[Claim]:
+    def _takes_activities(self) -> bool:
+        """True if activity keys can be taken and finished in the claim's transaction.
+
+        Only when the activity handler is the built-in one and has nothing to extract:
+        its whole work is then marking deals, which needs no lease.
+        """
+        return (
+            self.ctx.extractor is None
+            and self.registry.handlers.get("activity") == _BUILT_IN_ACTIVITY
+            and time.monotonic() >= self._take_off_until
+        )
+
+    def _claim(self) -> tuple[list[Claim], bool]:
         """Claim children before parents, except parents ready for ``parent_wait_s``.
 
         Children first maximises coalescing on a backlog; the exception keeps a steady
         stream of new activity from starving accounts and pipelines whose own children
-        are done (checked at most once a second: gated candidates cost a scan).
+        are done (checked at most once a second: gated candidates cost a scan). Returns
+        the claims and whether they are already finished (taken, see :meth:`_take`).
         """
         s = self.ctx.settings
         now = self.now()
@@ -96,11 +120,17 @@ class Worker:
             passes.insert(0, (tuple(reversed(CLAIM_ORDER[1:])), waited))
         with Session(self.ctx.engine) as session:
             if not any_ready(session, now=now):
-                return []  # idle: one short read, no write lock, no claim per level
+                return [], False  # idle: one short read, no write lock, no claim per level
+        taking = self._takes_activities()
         with write_session(self.ctx.engine) as session:
             steer_claim_plans(session, async_commit=s.async_commit)
             for levels, marked_before in passes:
                 for level in levels:
+                    if level == "activity" and taking:
+                        taken = self._take(session, now)
+                        if taken:
+                            return taken, True
+                        continue
                     found = claim(
                         session,
                         owner=self.owner,
@@ -112,15 +142,60 @@ class Worker:
                         marked_before=marked_before,
                     )
                     if found:
-                        return found
-        return []
+                        return found, False
+        return [], False
+
+    def _take(self, session: Session, now: datetime) -> list[Claim]:
+        """Take a batch of activity keys and do their work in ``session``'s transaction.
+
+        The same writes as the leased path (deal marks, stats), minus the lease: the
+        claim, the marks and the completion commit or vanish together.
+        """
+        handler = self.registry.get("activity")
+        limit = self.ctx.settings.batch_for("activity", extracting=False)
+        claims = take(session, level="activity", limit=limit, now=now)
+        if not claims:
+            return []
+        groups: dict[str, list[Claim]] = {}
+        for c in claims:
+            groups.setdefault(c.org_id, []).append(c)
+        done_at = self.now()
+        for org_id, group in groups.items():
+            result = handler.apply(self.ctx, session, org_id, group, [])
+            if result.parents:
+                mark_dirty(session, org_id, result.parents, now=done_at, scopes=result.parents)
+        lag = [(done_at - c.first_marked_at).total_seconds() * 1000 for c in claims]
+        record_stats(
+            session,
+            owner=self.owner,
+            level="activity",
+            recomputes=len(claims),
+            lag_ms=lag,
+            now=done_at,
+        )
+        self._taken_lag = lag
+        return claims
 
     def step(self) -> int:
         """Claim one batch and process it; return how many keys were claimed (0 = idle)."""
-        claims = retrying(self._claim)
+        try:
+            claims, finished = retrying(self._claim)
+        except Exception as exc:
+            if not self._takes_activities():
+                raise
+            # Let the leased path retry, back off and dead-letter whatever failed.
+            log.warning("taking activity keys failed, leasing them for a while: %s", exc)
+            self._take_off_until = time.monotonic() + self.ctx.settings.lease_s
+            claims, finished = retrying(self._claim)
         if not claims:
             return 0
         level = claims[0].level
+        if finished:
+            stats = self.stats.level(level)
+            stats.batches += 1
+            stats.recomputes += len(claims)
+            stats.add_lag(self._taken_lag, self.stats.rng)
+            return len(claims)
         self.stats.level(level).batches += 1
         groups: dict[str, list[Claim]] = {}
         for c in claims:
