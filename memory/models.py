@@ -127,7 +127,9 @@ class FieldChange(SQLModel, table=True):
     __tablename__ = "field_change"
     __table_args__ = (
         UniqueConstraint("org_id", "source_id", name="uq_field_change_source"),
-        Index("ix_field_change_deal", "deal_id", "field", "valid_from", "recorded_at"),
+        # Per-deal reads fetch all of a deal's few hundred rows and sort them; more key
+        # columns here made every insert dearer (bigger entries, more pages per commit).
+        Index("ix_field_change_deal", "deal_id"),
         Index("ix_field_change_org_valid", "org_id", "valid_from"),
         # Only changes recorded after they became true can be missing from a checkpoint
         # while valid before it; this partial index lets a read find them without walking
