@@ -46,7 +46,7 @@ class AgentSettings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_threads: int = Field(default=2, ge=1)
     llm_ctx: int = Field(default=8192, ge=512)
-    llm_flash_attn: bool = True
+    llm_flash_attn: bool = False
     llm_task_lane: bool = True
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)

@@ -562,7 +562,7 @@ def test_task_lane_is_a_second_context_sharing_the_file_and_the_lock(
             "path": Path("fake.gguf"),
             "n_threads": 2,
             "n_ctx": 8192,
-            "flash_attn": True,
+            "flash_attn": False,
             "lock": chat.lock,
         }
     ]
