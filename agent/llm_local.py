@@ -67,9 +67,9 @@ class LocalLlama:
             n_threads: CPU threads for prompt reading and generation.
             n_ctx: Context window in tokens.
             flash_attn: Use llama.cpp's flash attention kernels.
-            lock: Share another instance's lock: two contexts over one model file (the
-                weights are memory-mapped once) keep separate KV caches but never compute at
-                the same time, which on a small CPU would only slow both down.
+            lock: Share another instance's lock: two contexts over one model file keep
+                separate KV caches but never compute at the same time, which on a small CPU
+                would only slow both down.
 
         Raises:
             LLMError: llama-cpp-python is not installed, or the file cannot be loaded.
