@@ -113,12 +113,13 @@ def _catalogue(tools: Sequence[ToolSpec]) -> str:
 def static_system_prompt(tools: Sequence[ToolSpec]) -> str:
     """Return the part of the system prompt that never changes (cached by the model)."""
     examples = "\n".join(f"User: {q}\n-> {json.dumps(a)}" for q, a in _EXAMPLES)
+    # Routing rules and examples come last, nearest the user's message they are applied to.
     parts = [
         _PERSONA,
+        _ANSWER_RULES,
         "Tools:\n" + _catalogue(tools),
         _ARG_RULES,
         "Examples:\n" + examples,
-        _ANSWER_RULES,
     ]
     return "\n\n".join(parts)
 
