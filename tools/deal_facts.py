@@ -52,11 +52,15 @@ class DealFacts:
         """JSON-ready form."""
         return dict(self.__dict__)
 
-    def lines(self, *, with_patterns: bool = True) -> list[str]:
+    def lines(
+        self, *, with_patterns: bool = True, recent: int = RECENT_ACTIVITIES, contacts: int = 4
+    ) -> list[str]:
         """Facts as short lines for the model (numbers already formatted).
 
         Args:
             with_patterns: End with one "Matches pattern: ..." line per carried pattern.
+            recent: Show at most this many latest activities.
+            contacts: Name at most this many buyer contacts.
         """
         v = self.velocity
         where = ", ".join(x for x in (self.industry, self.segment) if x)
@@ -84,10 +88,10 @@ class DealFacts:
                 "Buyer contacts: "
                 + "; ".join(
                     f"{b['name']}" + (f" ({b['title']})" if b.get("title") else "")
-                    for b in self.buyers[:4]
+                    for b in self.buyers[:contacts]
                 )
             )
-        for a in self.recent:
+        for a in self.recent[:recent]:
             out.append(f"{a['date']} {a['kind']}: {a['summary']}")
         if with_patterns:
             out += [pattern_line(p) for p in self.patterns]

@@ -28,7 +28,9 @@ def lookup_deal(ctx: ToolContext, deal: str) -> ToolResult:
             "not_found",
             f"{found.name} did not exist yet at {ctx.now.date().isoformat()}.",
         )
-    lines = facts.lines()
+    # A status answer reads every line of this on each turn (~7 ms a token on a CPU): the
+    # two latest activities and three contacts carry what it needs; drafts get more.
+    lines = facts.lines(recent=2, contacts=3)
     # Only a stored score here: computing one live is the score tool's job (and costs more).
     card = StoredScores(ctx.engine).latest(ctx.viewer.org_id, found.deal_id, as_of=ctx.now)
     if card is not None:

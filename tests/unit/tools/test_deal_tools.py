@@ -257,3 +257,29 @@ def test_facts_do_not_repeat_an_account_the_deal_name_starts_with() -> None:
         created="2026-01-01",
     )
     assert facts.lines()[:2] == ["Deal: Acme Corp - Renewal (retail, smb)", "Stage: unknown"]
+
+
+def test_facts_can_be_cut_to_the_latest_activities_and_first_contacts() -> None:
+    from tools.deal_facts import DealFacts
+
+    facts = DealFacts(
+        deal_id="d",
+        name="Acme",
+        account="Acme",
+        industry=None,
+        segment=None,
+        stage="demo",
+        amount=None,
+        currency="USD",
+        close_date=None,
+        forecast_category=None,
+        owner_id=None,
+        owner_name=None,
+        created="2026-01-01",
+        buyers=[{"name": n, "title": ""} for n in "ABCD"],
+        recent=[{"date": f"2026-03-0{d}", "kind": "call", "summary": "s"} for d in (3, 2, 1)],
+    )
+    text = "\n".join(facts.lines(recent=2, contacts=3))
+    assert "Buyer contacts: A; B; C\n" in text and "D" not in text.split("Buyer contacts")[1]
+    assert "2026-03-02" in text and "2026-03-01" not in text
+    assert len(facts.lines()) == len(facts.lines(recent=2, contacts=3)) + 1
