@@ -48,9 +48,10 @@ class ChatModelFactory:
         search_path: Where to look for model part packages (``None`` = installed packages).
         runtime: An already loaded embedded model to share (``None`` = load on first use).
 
-    The embedded model can serve two lanes: ``"chat"`` (routing and answers, whose long system
-    prompt stays cached between turns) and ``"tasks"`` (drafts, explanations, learning,
-    extraction). With ``llm_task_lane`` each lane has its own context over the same weights.
+    The embedded model can serve two lanes: ``"chat"`` (routing, answers and drafts, which all
+    start with the chat's system prompt and reuse its cached prefix) and ``"tasks"`` (work
+    with prompts of its own, such as the learning loop). With ``llm_task_lane`` each lane has
+    its own context over the same weights; without it (the default) they share one.
     """
 
     def __init__(

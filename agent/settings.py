@@ -26,11 +26,12 @@ class AgentSettings(BaseSettings):
         llm_threads: CPU threads for the embedded model.
         llm_ctx: Context window (tokens) of the embedded model.
         llm_flash_attn: Embedded model: use llama.cpp's flash attention kernels.
-        llm_task_lane: Embedded model: give background and long-form work (drafts,
-            explanations, learning, extraction) a KV cache of its own, so it never evicts the
-            chat's cached system prompt (re-reading it costs seconds on a CPU). Costs about
-            0.9 GB of memory: the file is mapped once, but llama.cpp repacks the weights for
-            the CPU per context (measured RssAnon 949 -> 1,830 MB).
+        llm_task_lane: Embedded model: give the learning loop (reading corrections and draft
+            edits, whose prompts share nothing with the chat's) a context of its own, so it
+            never evicts the chat's cached system prompt (re-reading it costs ~8 s on 2
+            cores). Off by default: it costs about 0.9 GB (llama.cpp repacks the weights per
+            context; RssAnon 949 -> 1,830 MB measured), and drafts need no lane of their own
+            because their prompt starts with the chat's system prompt.
         llm_timeout_s: Per-request timeout for the server backend.
         llm_max_retries: Retries after the first attempt on connection errors, timeouts and 5xx.
         llm_retry_backoff_s: First backoff delay; doubles after each failed attempt.
@@ -48,7 +49,7 @@ class AgentSettings(BaseSettings):
     llm_threads: int = Field(default=2, ge=1)
     llm_ctx: int = Field(default=8192, ge=512)
     llm_flash_attn: bool = False
-    llm_task_lane: bool = True
+    llm_task_lane: bool = False
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
     llm_retry_backoff_s: float = Field(default=0.5, ge=0)

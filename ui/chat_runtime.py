@@ -139,10 +139,11 @@ class ChatRuntime:
             logger.warning("model warm-up failed: %s", exc)
 
     def task_model(self) -> BaseChatModel | None:
-        """Return the model for drafts, explanations and learning (``None`` without a model).
+        """Return the model of the learning loop (``None`` without a model).
 
-        It is the chat model's own weights in a second context (``llm_task_lane``), so a draft
-        never evicts the chat's cached system prompt. A model that did not come from the
+        With ``llm_task_lane`` it is the same weights in a second context, so reading a
+        correction or a draft edit (prompts of their own) never evicts the chat's cached
+        system prompt; otherwise it is the chat model. A model that did not come from the
         factory (a test's fake) serves both.
         """
         chat = self.model()
@@ -176,7 +177,9 @@ class ChatRuntime:
             engine=self.engine,
             viewer=viewer,
             now=now or utcnow(),
-            chat_model=self.task_model(),
+            # Drafts stay on the chat's context: their prompt starts with the chat's system
+            # prompt, so they reuse its cached prefix instead of evicting it (measured).
+            chat_model=model,
             scores=self.scores,
             preferences=self.preferences,
             feedback=self.feedback,

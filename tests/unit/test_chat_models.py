@@ -554,7 +554,7 @@ def _lane_factory(
 def test_task_lane_is_a_second_context_sharing_the_file_and_the_lock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    factory, chat, loads = _lane_factory(monkeypatch)
+    factory, chat, loads = _lane_factory(monkeypatch, llm_task_lane=True)
     tasks = factory.runtime("tasks")
     assert tasks is not chat and tasks.lock is chat.lock
     assert loads == [
@@ -574,5 +574,5 @@ def test_task_lane_is_a_second_context_sharing_the_file_and_the_lock(
 def test_without_a_task_lane_every_caller_shares_the_chat_context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    factory, chat, loads = _lane_factory(monkeypatch, llm_task_lane=False)
+    factory, chat, loads = _lane_factory(monkeypatch)  # the default
     assert factory.runtime("tasks") is chat and loads == []
