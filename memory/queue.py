@@ -5,7 +5,7 @@ no change is lost between the two. There is one row per key: marking an already-
 key only bumps its ``version`` (coalescing). Every row also carries the deal and account
 it belongs to, so a parent can wait until none of its children are pending. Keys that
 kept failing sit in the dead-letter table with their error. The worker side (claims,
-leases, retries) is :mod:`agent.cascade.leases`.
+leases, retries) is :mod:`agent.cascade.leases` and :mod:`agent.cascade.settle`.
 """
 
 from __future__ import annotations

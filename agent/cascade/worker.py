@@ -35,17 +35,13 @@ from agent.cascade.handlers import apply_activities, prepare_activities
 from agent.cascade.leases import (
     CLAIM_ORDER,
     Claim,
-    LeaseLost,
     any_ready,
     claim,
-    complete,
-    fail,
-    owned,
-    renew,
     steer_claim_plans,
     take,
 )
 from agent.cascade.registry import HandlerRegistry, default_registry
+from agent.cascade.settle import LeaseLost, complete, fail, owned, renew
 from agent.cascade.stats import WorkerStats, record_stats
 from agent.cascade.txn import commit_async, retrying, write_session
 from memory.db import utcnow

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from agent.cascade.leases import any_ready, claim, complete, fail
+from agent.cascade.leases import any_ready, claim
 from agent.cascade.rollups import deal_row
+from agent.cascade.settle import complete, fail
 from agent.cascade.stats import RESERVOIR, LevelStats
 from agent.cascade.worker import Worker
 from memory.db import session_scope

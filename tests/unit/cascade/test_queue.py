@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from agent.cascade.leases import LeaseLost, claim, complete, fail, owned
+from agent.cascade.leases import claim
+from agent.cascade.settle import LeaseLost, complete, fail, owned
 from memory.db import session_scope
 from memory.ids import make_id
 from memory.ingest import ingest
