@@ -9,6 +9,7 @@ from memory.ids import make_id
 from memory.scoring_store import DealScoreHistory, create_scoring_tables
 from tests.unit.tools.world import NOW, deal_id
 from tools.context import ToolContext
+from tools.deal_facts import DealFacts
 from tools.registry import call_tool
 
 
@@ -238,44 +239,36 @@ def test_drafts_name_the_winning_framing_that_applies(ctx_for: Callable[..., Too
     assert expansion.data["patterns"] == []
 
 
-def test_facts_do_not_repeat_an_account_the_deal_name_starts_with() -> None:
-    from tools.deal_facts import DealFacts
+def _facts(**given: Any) -> DealFacts:
+    blank: dict[str, Any] = dict.fromkeys(
+        (
+            "industry",
+            "segment",
+            "stage",
+            "amount",
+            "close_date",
+            "forecast_category",
+            "owner_id",
+            "owner_name",
+        ),
+    )
+    return DealFacts(
+        **(blank | {"deal_id": "d", "currency": "USD", "created": "2026-01-01"} | given)
+    )
 
-    facts = DealFacts(
-        deal_id="d",
-        name="Acme Corp - Renewal",
-        account="Acme Corp",
-        industry="retail",
-        segment="smb",
-        stage=None,
-        amount=None,
-        currency="USD",
-        close_date=None,
-        forecast_category=None,
-        owner_id=None,
-        owner_name=None,
-        created="2026-01-01",
+
+def test_facts_do_not_repeat_an_account_the_deal_name_starts_with() -> None:
+    facts = _facts(
+        name="Acme Corp - Renewal", account="Acme Corp", industry="retail", segment="smb"
     )
     assert facts.lines()[:2] == ["Deal: Acme Corp - Renewal (retail, smb)", "Stage: unknown"]
 
 
 def test_facts_can_be_cut_to_the_latest_activities_and_first_contacts() -> None:
-    from tools.deal_facts import DealFacts
-
-    facts = DealFacts(
-        deal_id="d",
+    facts = _facts(
         name="Acme",
         account="Acme",
-        industry=None,
-        segment=None,
         stage="demo",
-        amount=None,
-        currency="USD",
-        close_date=None,
-        forecast_category=None,
-        owner_id=None,
-        owner_name=None,
-        created="2026-01-01",
         buyers=[{"name": n, "title": ""} for n in "ABCD"],
         recent=[{"date": f"2026-03-0{d}", "kind": "call", "summary": "s"} for d in (3, 2, 1)],
     )
