@@ -28,7 +28,7 @@ from sqlmodel import Field, Session, SQLModel
 from memory.collector import collector_paused
 from memory.db import UTCDateTime, utcnow
 from memory.models import CLOSED_STAGES, FieldChange
-from memory.sql import raw
+from memory.sql import raw, unindexed
 
 # (value, valid_from, recorded_at, change id): the value and the order key of the winning
 # change; times as integer microseconds since the epoch to keep checkpoints compact. A
@@ -220,11 +220,6 @@ def latest_checkpoint(
     ).first()
 
 
-def _unindexed(column: Any) -> Any:
-    """``column`` as an expression no index matches (still checked inside a covering index)."""
-    return func.coalesce(column, column)
-
-
 def _delta(
     session: Session, run: PipelineCheckpoint, *, as_of: datetime, known_at: datetime | None
 ) -> dict[int, tuple[Any, ...]]:
@@ -232,7 +227,7 @@ def _delta(
     fc = FieldChange.__table__  # type: ignore[attr-defined]
     s, org = run.snap_at, fc.c.org_id == run.org_id
     valid, recorded = fc.c.valid_from, fc.c.recorded_at
-    known = [_unindexed(recorded) <= known_at] if known_at is not None else []
+    known = [unindexed(recorded) <= known_at] if known_at is not None else []
     known_range = [recorded <= known_at] if known_at is not None else []
     cols = change_columns()
     delta: dict[int, tuple[Any, ...]] = {}
@@ -240,7 +235,7 @@ def _delta(
     # planner without statistics cannot pick its index and scan the org's whole history.
     for where in (
         [org, valid > s, valid <= as_of, *known],
-        [org, recorded > s, *known_range, recorded > valid, _unindexed(valid) <= min(s, as_of)],
+        [org, recorded > s, *known_range, recorded > valid, unindexed(valid) <= min(s, as_of)],
     ):
         for row in session.execute(select(*cols).where(and_(*where))).tuples():
             delta[row[5]] = row
