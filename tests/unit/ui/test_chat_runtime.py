@@ -52,3 +52,30 @@ def test_a_task_lane_that_cannot_load_shares_the_chat_model() -> None:
 
 def test_no_model_means_no_task_model_either() -> None:
     assert _runtime(None).task_model() is None
+
+
+class Recorder(GenericFakeChatModel):
+    seen: list[Any] = []
+
+    def _generate(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen.append((messages, kwargs))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def test_warm_up_reads_the_static_system_prompt_once() -> None:
+    from agent.prompts.agent import static_system_prompt
+    from tools.registry import TOOLS
+
+    model = Recorder(messages=iter([AIMessage("ok")]), seen=[])
+    runtime = _runtime(None)
+    runtime._model = model
+    runtime.warm_up()
+    [(messages, kwargs)] = model.seen
+    assert [m.content for m in messages] == [static_system_prompt(TOOLS)]
+    assert kwargs.get("max_tokens") == 1
+
+
+def test_warm_up_without_a_model_does_nothing() -> None:
+    runtime = _runtime(None)
+    runtime.warm_up()  # must not raise: the chat still works on the tools' own words
+    assert runtime.model() is None and runtime.model_error is None
