@@ -30,6 +30,11 @@ from memory.models import CLOSED_STAGES, CLOSED_WON, Deal, FieldChange
 from memory.sql import raw, raw_utc, unindexed
 
 
+def _text(value: Any) -> str | None:
+    """A field value as text (``None`` stays ``None``): how stage and owner are compared."""
+    return str(value) if value is not None else None
+
+
 @dataclass(frozen=True)
 class DealState:
     """A deal's fields as of one instant."""
@@ -45,8 +50,7 @@ class DealState:
     @property
     def stage(self) -> str | None:
         """Current stage name."""
-        value = self.fields.get("stage")
-        return str(value) if value is not None else None
+        return _text(self.fields.get("stage"))
 
     @property
     def amount(self) -> float | None:
@@ -63,8 +67,7 @@ class DealState:
     @property
     def owner_id(self) -> str | None:
         """Owning rep's user id."""
-        value = self.fields.get("owner_id")
-        return str(value) if value is not None else None
+        return _text(self.fields.get("owner_id"))
 
     @property
     def forecast_category(self) -> str | None:
@@ -199,8 +202,8 @@ def _deals_as_of(
     )
     owners = set(owner_ids) if owner_ids is not None else None
     rows = list(session.execute(_deals_query(org_id, as_of, known_at, ids)).all())
-    # Deal ids are unique, so ordering the rows orders the states; filters look at the
-    # raw values (as the properties would) so no state is built only to be dropped.
+    # Deal ids are unique, so ordering the rows orders the states; filters read the fields
+    # as DealState's properties do (``_text``), so no state is built only to be dropped.
     rows.sort(key=itemgetter(0))
     states = []
     for deal_id, deal_org, account_id, name, source_id, created_at in rows:
@@ -208,14 +211,10 @@ def _deals_as_of(
             continue
         entries = values.get(deal_id)
         fields = {field: entry[0] for field, entry in entries.items()} if entries else {}
-        if not include_closed:
-            stage = fields.get("stage")
-            if stage is not None and str(stage) in CLOSED_STAGES:
-                continue
-        if owners is not None:
-            owner = fields.get("owner_id")
-            if (str(owner) if owner is not None else None) not in owners:
-                continue
+        if not include_closed and _text(fields.get("stage")) in CLOSED_STAGES:
+            continue
+        if owners is not None and _text(fields.get("owner_id")) not in owners:
+            continue
         states.append(
             DealState(
                 deal_id=deal_id,
