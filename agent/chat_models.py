@@ -88,6 +88,7 @@ class ChatModelFactory:
                     n_threads=s.llm_threads,
                     n_ctx=s.llm_ctx,
                     flash_attn=s.llm_flash_attn,
+                    greedy_grammar=s.llm_greedy_grammar,
                     lock=other.lock if other else None,
                 )
             return self._runtimes[lane]

@@ -58,6 +58,7 @@ class LocalLlama:
         n_threads: int,
         n_ctx: int,
         flash_attn: bool = False,
+        greedy_grammar: bool = True,
         lock: threading.Lock | None = None,
     ) -> LocalLlama:
         """Load a GGUF model with its own chat template.
@@ -67,6 +68,9 @@ class LocalLlama:
             n_threads: CPU threads for prompt reading and generation.
             n_ctx: Context window in tokens.
             flash_attn: Use llama.cpp's flash attention kernels.
+            greedy_grammar: Under greedy decoding, check the grammar against the best token
+                first and against the whole vocabulary only if it is refused (same output,
+                see ``agent.llm_sampling``).
             lock: Share another instance's lock: two contexts over one model file keep
                 separate KV caches but never compute at the same time, which on a small CPU
                 would only slow both down.
@@ -81,9 +85,14 @@ class LocalLlama:
                 f"the embedded model needs llama-cpp-python: pip install '{LLAMA_CPP_SPEC}' "
                 "(or set KEEL_LLM_URL to use a TGI server)"
             ) from exc
+        llama_type: type[Any] = Llama
+        if greedy_grammar:
+            from agent.llm_sampling import llama_class
+
+            llama_type = llama_class()
         start = time.perf_counter()
         try:
-            llama = Llama(
+            llama = llama_type(
                 model_path=str(path),
                 n_threads=n_threads,
                 n_threads_batch=n_threads,

@@ -26,6 +26,9 @@ class AgentSettings(BaseSettings):
         llm_threads: CPU threads for the embedded model.
         llm_ctx: Context window (tokens) of the embedded model.
         llm_flash_attn: Embedded model: use llama.cpp's flash attention kernels.
+        llm_greedy_grammar: Embedded model: when a grammar (JSON schema) meets greedy decoding,
+            check the best token first and the whole vocabulary only if the grammar refuses
+            it. Same output; turn off only to compare.
         llm_task_lane: Embedded model: give the learning loop (reading corrections and draft
             edits, whose prompts share nothing with the chat's) a context of its own, so it
             never evicts the chat's cached system prompt (re-reading it costs ~8 s on 2
@@ -49,6 +52,7 @@ class AgentSettings(BaseSettings):
     llm_threads: int = Field(default=2, ge=1)
     llm_ctx: int = Field(default=8192, ge=512)
     llm_flash_attn: bool = False
+    llm_greedy_grammar: bool = True
     llm_task_lane: bool = False
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)

@@ -79,3 +79,36 @@ def test_streaming_respects_max_tokens(factory: ChatModelFactory) -> None:
     assert sum(1 for c in chunks if c.content) > 3  # tokens arrive one by one
     assert full.usage_metadata is not None and full.usage_metadata["output_tokens"] <= 8
     assert full.response_metadata["finish_reason"] == "length"
+
+
+def test_greedy_first_grammar_gives_the_full_checks_output(
+    factory: ChatModelFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking greedy's token first must not change a single constrained answer."""
+    from agent import llm_sampling
+
+    made: list[llm_sampling.GreedyFirstGrammar] = []
+    original = llm_sampling.GreedyFirstGrammar.__init__
+
+    def record(self: llm_sampling.GreedyFirstGrammar, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(llm_sampling.GreedyFirstGrammar, "__init__", record)
+    full = ChatModelFactory(AgentSettings(llm_max_tokens=48, llm_greedy_grammar=False))
+    prompts = [
+        "Call notes: the buyer loved the demo and asked for pricing by Friday.",
+        "Call notes: procurement says the budget is frozen; they will call us next quarter.",
+        "Write a haiku about the sales pipeline.",  # free text would not start with '{'
+    ]
+    try:
+        for prompt in prompts:
+            lazy_answer = factory.chat_model().with_structured_output(CallSummary).invoke(prompt)
+            full_answer = full.chat_model().with_structured_output(CallSummary).invoke(prompt)
+            assert lazy_answer == full_answer, prompt
+    finally:
+        full.close()
+
+    assert len(made) == len(prompts)  # the lazy path ran for every lazy call, never for full
+    assert sum(g.checked_one for g in made) > 0
+    assert sum(g.checked_all for g in made) > 0  # and it fell back where greedy was refused

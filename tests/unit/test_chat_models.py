@@ -563,6 +563,7 @@ def test_task_lane_is_a_second_context_sharing_the_file_and_the_lock(
             "n_threads": 2,
             "n_ctx": 8192,
             "flash_attn": False,
+            "greedy_grammar": True,
             "lock": chat.lock,
         }
     ]
