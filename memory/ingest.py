@@ -20,8 +20,8 @@ from typing import Any, cast
 from sqlalchemy import JSON, Boolean, Integer, Table
 from sqlmodel import Session, SQLModel
 
-from memory.db import UTCDateTime
-from memory.ingest_pg import insert_postgres
+from memory.db import UTCDateTime, utcnow
+from memory.ingest_pg import Then, insert_postgres
 from memory.models import (
     Account,
     Activity,
@@ -32,7 +32,7 @@ from memory.models import (
     Person,
     User,
 )
-from memory.queue import mark_dirty
+from memory.queue import NEW_ACTIVITY_COLUMNS, mark_dirty, mark_new_activities_sql
 from memory.sql import dialect_name, upsert_insert
 
 Row = Mapping[str, Any] | SQLModel
@@ -106,26 +106,29 @@ def _insert(
     *,
     conflict: list[str],
     returning: list[str],
+    then: Then | None = None,
 ) -> tuple[int, list[tuple[Any, ...]]]:
     """Insert rows ignoring conflicts on ``conflict``.
 
     Returns how many rows were new and the ``returning`` columns of the rows whose keys
     must be marked dirty (the new rows; on SQLite possibly the whole batch, deduplicated).
+    ``then`` is PostgreSQL only (see :func:`memory.ingest_pg.insert_postgres`).
     """
     if not rows:
         return 0, []
     table: Table = model.__table__  # type: ignore[attr-defined]
     columns = {c.name for c in table.columns}
     fill = _fill(table)
+    found = _uniform_columns(rows, columns, fill)
+    if found is None:
+        found = _dict_columns(_complete(rows, columns, fill))
+    names, values = found
     if dialect_name(session) == "sqlite":
-        found = _uniform_columns(rows, columns, fill)
-        if found is None:
-            found = _dict_columns(_complete(rows, columns, fill))
-        names, values = found
         return _insert_sqlite(session, table, names, values, conflict=conflict, returning=returning)
     upsert_insert(session, table)  # raises for a database that is neither
-    dicts = _complete(rows, columns, fill)
-    return insert_postgres(session, table, dicts, conflict=conflict, returning=returning)
+    return insert_postgres(
+        session, table, names, values, conflict=conflict, returning=returning, then=then
+    )
 
 
 Columns = tuple[list[str], list[Sequence[Any]]]
@@ -329,9 +332,12 @@ def ingest(
         rows: Iterable[Row],
         conflict: list[str],
         returning: list[str],
+        then: Then | None = None,
     ) -> list[tuple[Any, ...]]:
         batch = list(rows)
-        count, touched = _insert(session, model, batch, conflict=conflict, returning=returning)
+        count, touched = _insert(
+            session, model, batch, conflict=conflict, returning=returning, then=then
+        )
         report.inserted[name] += count
         report.duplicates[name] += len(batch) - count
         return touched
@@ -346,10 +352,18 @@ def ingest(
         "changes", FieldChange, changes, ["org_id", "source_id"], ["deal_id", "org_id"]
     ):
         dirty.setdefault(org_id, set()).add(f"deal:{deal_id}")
-    for act_id, org_id in run(
-        "activities", Activity, activities, ["org_id", "source_id"], ["id", "org_id"]
-    ):
-        dirty.setdefault(org_id, set()).add(f"activity:{act_id}")
+    # On PostgreSQL the insert itself marks the new activities' keys (one statement).
+    marks = None
+    if dialect_name(session) == "postgresql":
+        marks = (mark_new_activities_sql("new"), NEW_ACTIVITY_COLUMNS, {"now": utcnow()})
+    new_activities = run(
+        "activities", Activity, activities, ["org_id", "source_id"], ["id", "org_id"], marks
+    )
+    if marks is not None:
+        report.dirty_keys += len(new_activities)
+    else:
+        for act_id, org_id in new_activities:
+            dirty.setdefault(org_id, set()).add(f"activity:{act_id}")
     for deal_id, org_id in run(
         "signals",
         ActivitySignal,

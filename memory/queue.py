@@ -226,6 +226,32 @@ def _mark_known(
     session.execute(_upsert(session, stmt))
 
 
+NEW_ACTIVITY_COLUMNS = ("id", "org_id", "deal_id", "account_id")
+"""Columns of newly inserted activities that :func:`mark_new_activities_sql` reads."""
+
+
+def mark_new_activities_sql(source: str) -> str:
+    """PostgreSQL statement marking ``activity:<id>`` dirty for every row of ``source``.
+
+    ``source`` names a relation with :data:`NEW_ACTIVITY_COLUMNS`, such as the
+    ``RETURNING`` rows of the activity insert in a data-modifying ``WITH``: the keys are
+    then marked in the very statement (and transaction) that inserted the events, without
+    looking the new activities up again by id. Scopes and coalescing are those of
+    :func:`mark_dirty` (the deal's account, else the activity's own; keys in sorted order).
+    The marking time is the psycopg parameter ``%(now)s``; no data enters the SQL text.
+    """
+    return (
+        "INSERT INTO dirty_key (key, org_id, level, deal_id, account_id, version, "
+        "first_marked_at, last_marked_at, attempts) "
+        "SELECT 'activity:' || n.id, n.org_id, 'activity', n.deal_id, "
+        "coalesce(d.account_id, n.account_id), 1, %(now)s, %(now)s, 0 "
+        f"FROM {source} AS n LEFT OUTER JOIN deal AS d ON d.id = n.deal_id "
+        "ORDER BY 1 "
+        "ON CONFLICT (key) DO UPDATE SET version = dirty_key.version + 1, "
+        "last_marked_at = excluded.last_marked_at"
+    )
+
+
 def mark_dirty(
     session: Session,
     org_id: str,
