@@ -230,7 +230,13 @@ def _activity_features(ev: DealEvents, t: float, backfill: bool) -> dict[str, An
         versions = signals_of(a.activity_id)
         if not versions:
             continue
-        p = payload_at(versions, t, backfill=backfill)
+        p: dict[str, Any] | None
+        if len(versions) == 1:  # payload_at() of one extraction, inlined (most activities)
+            recorded, p = versions[0]
+            if recorded > t and not backfill:
+                continue
+        else:
+            p = payload_at(versions, t, backfill=backfill)
         if p is None:
             continue
         n_sig += 1
@@ -249,21 +255,32 @@ def _activity_features(ev: DealEvents, t: float, backfill: bool) -> dict[str, An
         if isinstance(eb, dict) and eb.get("name"):
             eb_known = True
             mentioned.add(str(eb["name"]))
-        eb_engaged = eb_engaged or as_bool(p.get("economic_buyer_engaged"))
-        if not bc and as_bool(p.get("business_case_shared")):
-            bc = True
-            bc_early = n_conv - (1 if conversation else 0) < 3
-        pricing = pricing or as_bool(p.get("pricing_discussed"))
+        # as_bool() is called only for values other than True/False/None (rare)
+        if not eb_engaged:
+            v = p.get("economic_buyer_engaged")
+            eb_engaged = v is True or (v is not False and v is not None and as_bool(v))
+        if not bc:
+            v = p.get("business_case_shared")
+            if v is True or (v is not False and v is not None and as_bool(v)):
+                bc = True
+                bc_early = n_conv - (1 if conversation else 0) < 3
+        if not pricing:
+            v = p.get("pricing_discussed")
+            pricing = v is True or (v is not False and v is not None and as_bool(v))
         # names_of() of an empty list is empty: skip the call (most payloads)
         if named := p.get("competitors"):
             competitors.update(names_of(named))
-        if named := p.get("stakeholders"):
-            mentioned.update(names_of(named))
+        if named := p.get("stakeholders"):  # names_of(), inlined (most payloads have some)
+            for item in named:
+                name = item.get("name") if isinstance(item, dict) else item
+                if isinstance(name, str) and (name := name.strip()):
+                    mentioned.add(name)
         if named := p.get("risks"):
             for r in names_of(named):
                 risks.add(r.lower())
                 risk_cats.add(risk_category(r))
-        nxt = as_bool(p.get("next_meeting_scheduled"))
+        v = p.get("next_meeting_scheduled")
+        nxt = v is True or (v is not False and v is not None and as_bool(v))
         if conversation or kind == "email":
             next_last = float(nxt)
         if nxt and occurred > month_ago:

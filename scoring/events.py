@@ -8,7 +8,9 @@ kept as float seconds since the epoch so the per-instant filters are cheap.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -154,7 +156,8 @@ def load_pipeline(
     """:func:`load_org` and :func:`load_deals` at once, reading stage and owner rows once.
 
     The org-wide stage and owner changes that give the closes (and the open pipeline)
-    also serve the deals' own histories; only their other fields are read again.
+    also serve the deals' own histories; for more than :data:`BIG_SET` listed deals
+    the other fields come from the same scan, otherwise they are read afterwards.
 
     Args:
         session: Open session.
@@ -167,21 +170,36 @@ def load_pipeline(
     conv = Seconds()
     decode = value_decoder(session)
     limit = until + EPSILON
-    rows = fetch_rows(session, changes_query(org_id, None, fields=_ORG_FIELDS))
+    listed = sorted(set(deal_ids)) if deal_ids is not None else None
+    # The org index has no field column, so reading the stage and owner rows already
+    # walks every change of the org. A big list would then walk it again for the other
+    # fields: one scan of every field costs less (SQLite, 10k deals: 0.37 -> 0.28 CPU-s).
+    # Not for the open pipeline, whose size is only known after the walk: when it is
+    # small, the other fields of the closed deals would be read for nothing (measured
+    # +20% on a 24-month org with 556 open deals), so it reads them afterwards.
+    one_scan = listed is not None and len(listed) > BIG_SET
+    rows = fetch_rows(
+        session, changes_query(org_id, None, fields=None if one_scan else _ORG_FIELDS)
+    )
     per_deal = changes_by_deal(rows, conv, decode, limit)
     del rows
     org = _org_events(session, org_id, per_deal, until, conv)
-    ids = sorted(set(deal_ids)) if deal_ids is not None else org.open_deal_ids()
+    ids = listed if listed is not None else org.open_deal_ids()
     chunks = _chunks(ids)
     out = read_deals(session, org_id, chunks, set(ids), limit, conv)
     if not out:
         return org, out
     for deal_id, ev in out.items():
-        ev.changes = [c for c in per_deal.get(deal_id, ()) if c[0] <= limit]
-    _append_changes(session, org_id, chunks, out, limit, conv, decode, ("name", *_ORG_FIELDS))
+        changes = per_deal.get(deal_id)
+        if changes:  # sorted by valid time: keep the prefix valid by ``limit``
+            cut = bisect_right(changes, limit, key=itemgetter(0))
+            ev.changes = changes if cut == len(changes) else changes[:cut]
+    del per_deal
+    if not one_scan:
+        _append_changes(session, org_id, chunks, out, limit, conv, decode, ("name", *_ORG_FIELDS))
     read_activities(session, org_id, chunks, out, limit, conv)
     read_signals(session, org_id, chunks, out, extractors, conv)
-    sort_events(out, changes=True)
+    sort_events(out, changes=not one_scan)  # one scan's changes are sorted per deal
     return org, out
 
 

@@ -62,6 +62,9 @@ def decode_text(value: Any) -> Any:
     """Decode JSON text; plain strings and numbers skip the JSON parser."""
     if not isinstance(value, str):
         return _loads(value) if isinstance(value, bytes) else value
+    first = value[:1]
+    if first == "{" or first == "[":  # objects and lists (payloads, participants)
+        return _loads(value)
     if len(value) > 1 and value[0] == '"' and value[-1] == '"' and "\\" not in value:
         return value[1:-1]
     if value in _LITERALS:
