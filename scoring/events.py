@@ -25,6 +25,8 @@ from memory.models import (
     Org,
 )
 from scoring.event_reads import (
+    Chunk,
+    DealRange,
     changes_by_deal,
     changes_query,
     read_activities,
@@ -51,6 +53,7 @@ __all__ = [
     "Change",
     "Close",
     "DealEvents",
+    "DealRange",
     "OrgEvents",
     "Seconds",
     "decode_payload",
@@ -152,6 +155,7 @@ def load_pipeline(
     until: float,
     deal_ids: Sequence[str] | None = None,
     extractors: Sequence[str] = (),
+    span: DealRange | None = None,
 ) -> tuple[OrgEvents, dict[str, DealEvents]]:
     """:func:`load_org` and :func:`load_deals` at once, reading stage and owner rows once.
 
@@ -166,6 +170,7 @@ def load_pipeline(
             not cut (see :func:`load_deals`).
         deal_ids: Deals to load (default: the open ones at ``until``).
         extractors: Only signals of these extractors (empty = every extractor).
+        span: Only the deals in this id range (the org-wide context is still read whole).
     """
     conv = Seconds()
     decode = value_decoder(session)
@@ -186,6 +191,9 @@ def load_pipeline(
     org = _org_events(session, org_id, per_deal, until, conv)
     ids = listed if listed is not None else org.open_deal_ids()
     chunks = _chunks(ids)
+    if span is not None:
+        ids = [i for i in ids if span.holds(i)]
+        chunks = [span] if chunks == [None] else _chunks(ids)
     out = read_deals(session, org_id, chunks, set(ids), limit, conv)
     if not out:
         return org, out
@@ -203,7 +211,7 @@ def load_pipeline(
     return org, out
 
 
-def _chunks(ids: list[str] | None) -> list[list[str] | None]:
+def _chunks(ids: list[str] | None) -> list[Chunk]:
     """Big sets are read by org (one scan, no huge IN list) and filtered in memory."""
     return [None] if ids is None or len(ids) > BIG_SET else list(_in_chunks(ids))
 
@@ -211,7 +219,7 @@ def _chunks(ids: list[str] | None) -> list[list[str] | None]:
 def _append_changes(
     session: Session,
     org_id: str,
-    chunks: list[list[str] | None],
+    chunks: list[Chunk],
     out: dict[str, DealEvents],
     limit: float,
     conv: Seconds,

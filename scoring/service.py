@@ -20,6 +20,7 @@ from memory.db import utcnow
 from memory.scoring_store import ScoringModelVersion
 from scoring.cards import ScoreCard
 from scoring.composite import ServedModel
+from scoring.feature_pool import FeaturePool
 from scoring.features import build_features
 from scoring.history import record_scores, snapshot_closed_deals
 from scoring.model import WinModel
@@ -37,6 +38,8 @@ class KeelScorer:
             (only for callers that commit the session they pass; the cascade does not).
         org_id: Org whose version :attr:`model_version` reports (the cascade's
             fingerprint); defaults to the last org scored.
+        pool: A feature pool on the same database: whole open pipelines of big orgs are
+            then built in two processes (see :mod:`scoring.feature_pool`).
     """
 
     def __init__(
@@ -46,8 +49,10 @@ class KeelScorer:
         prior: WinModel | None = None,
         record: bool = True,
         org_id: str | None = None,
+        pool: FeaturePool | None = None,
     ) -> None:
         self.settings = settings or ScoringSettings()
+        self.pool = pool
         self.prior = prior if prior is not None else load_prior()
         self.record = record
         self._org = org_id
@@ -106,7 +111,12 @@ class KeelScorer:
         as_of = as_of or utcnow()
         model = self.served(session, org_id=org_id)
         rows = build_features(
-            session, org_id=org_id, as_of=as_of, deal_ids=deal_ids, settings=self.settings
+            session,
+            org_id=org_id,
+            as_of=as_of,
+            deal_ids=deal_ids,
+            settings=self.settings,
+            pool=self.pool,
         )
         return model.score_cards(rows, recent_days=self.settings.recent_days)
 

@@ -28,6 +28,8 @@ class ScoringSettings(BaseSettings):
             was recorded (signals depend only on the text, which was known then). Needed
             when history is imported and extracted after the fact.
         recent_days: Evidence older than this counts as stale for dimension confidence.
+        split_min_deals: With a feature pool, orgs with at least this many deals (open or
+            closed) build their open pipeline's features in two processes.
         n_threads: CPU threads for XGBoost (1 is fastest on a small shared machine: with
             2 threads on 2 busy cores training ran ~8x slower, measured).
         contributions: ``"approx"`` (path attributions, ~30x faster) or ``"exact"``
@@ -54,6 +56,7 @@ class ScoringSettings(BaseSettings):
     extractor: tuple[str, ...] = ()
     backfill_signals: bool = True
     recent_days: float = Field(default=21.0, gt=0.0)
+    split_min_deals: int = Field(default=4000, ge=2)
     n_threads: int = Field(default=1, ge=1)
     contributions: Literal["approx", "exact"] = "approx"
     max_rounds: int = Field(default=400, ge=1)

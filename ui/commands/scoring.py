@@ -77,20 +77,28 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Win probability, confidence and the eight dimensions of open deals."""
+    from scoring.feature_pool import pool_for
     from scoring.registry import NoModelError
     from scoring.service import KeelScorer
+    from scoring.settings import ScoringSettings
 
     org_id = org or UISettings().org
     instant = parse_instant(as_of, what="--as-of") if as_of else datetime.now(UTC)
     engine = open_store()
     create_scoring_tables(engine)
-    scorer = KeelScorer(record=False)
+    settings = ScoringSettings()
     with session_scope(engine) as session:
         deal_ids = [resolve_deal(session, org_id, deal)] if deal else None
+        # The whole pipeline of a big org: half of the features in a second process.
+        pool = None if deal else pool_for(session, org_id=org_id, settings=settings)
+        scorer = KeelScorer(record=False, settings=settings, pool=pool)
         try:
             cards = scorer.cards(session, org_id=org_id, as_of=instant, deal_ids=deal_ids)
         except NoModelError as exc:
             fail(str(exc))
+        finally:
+            if pool is not None:
+                pool.close()
     if deal and not cards:
         fail(f"deal {deal!r} was not open (or not known yet) at {instant.isoformat()}")
     use_llm = llm if llm is not None else bool(deal)
