@@ -20,9 +20,9 @@ def world() -> World:
     return simulate(CONFIG)
 
 
-def sim_store() -> Engine:
-    """A fresh store holding the simulated org with its true signals."""
-    engine = make_engine("sqlite://")
+def sim_store(url: str = "sqlite://") -> Engine:
+    """A fresh store (in memory, or at ``url``) holding the simulated org with its true signals."""
+    engine = make_engine(url)
     create_schema(engine)
     create_scoring_tables(engine)
     w = world()

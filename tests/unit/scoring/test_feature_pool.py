@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from evals.sim import truth_signals_rows
-from memory.db import create_schema, make_engine, session_scope
-from memory.ingest import ingest
-from memory.scoring_store import create_scoring_tables
+from memory.db import make_engine, session_scope
 from scoring.events import DealRange
 from scoring.feature_pool import FeaturePool, shareable_url
 from scoring.features import _split_point, build_features
 from scoring.settings import ScoringSettings
-from tests.unit.scoring.simworld import CONFIG, world
+from tests.unit.scoring.simworld import CONFIG, sim_store
 
 AS_OF = CONFIG.end - timedelta(days=90)
 SPLIT = ScoringSettings(split_min_deals=2)
@@ -26,13 +23,7 @@ SPLIT = ScoringSettings(split_min_deals=2)
 @pytest.fixture(scope="module")
 def file_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path = Path(tmp_path_factory.mktemp("pool")) / "keel.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    create_scoring_tables(engine)
-    w = world()
-    with session_scope(engine) as s:
-        ingest(s, **w.rows())
-        ingest(s, signals=truth_signals_rows(w))
+    engine = sim_store(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 
