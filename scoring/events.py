@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from memory.models import (
@@ -57,6 +57,7 @@ __all__ = [
     "OrgEvents",
     "Seconds",
     "decode_payload",
+    "deal_count",
     "deal_created",
     "load_deals",
     "load_org",
@@ -239,6 +240,12 @@ def _append_changes(
             v, r = seconds(valid), seconds(rec)
             if v <= limit and r <= limit:
                 changes.append((v, r, cid, name, decode(value)))
+
+
+def deal_count(session: Session, *, org_id: str) -> int:
+    """Number of deals (open or closed) the org has."""
+    d = Deal.__table__  # type: ignore[attr-defined]
+    return int(session.execute(select(func.count()).where(d.c.org_id == org_id)).scalar_one())
 
 
 def deal_created(session: Session, *, org_id: str) -> dict[str, float]:

@@ -17,11 +17,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session
 
 from scoring.event_reads import DealRange
+from scoring.events import deal_count
 from scoring.settings import ScoringSettings
 
 if TYPE_CHECKING:
@@ -65,14 +65,10 @@ def pool_for(session: Session, *, org_id: str, settings: ScoringSettings) -> Fea
     ``None`` for a store another process cannot open, or an org with fewer than
     ``settings.split_min_deals`` deals (starting the process costs about a second).
     """
-    from memory.models import Deal
-
     url = shareable_url(session.get_bind().engine)
-    if url is None:
+    if url is None or deal_count(session, org_id=org_id) < settings.split_min_deals:
         return None
-    d = Deal.__table__  # type: ignore[attr-defined]
-    count = session.execute(select(func.count()).where(d.c.org_id == org_id)).scalar_one()
-    return FeaturePool(url) if count >= settings.split_min_deals else None
+    return FeaturePool(url)
 
 
 class FeaturePool:

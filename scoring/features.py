@@ -8,22 +8,26 @@ compute in memory (:mod:`scoring.deal_features`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from memory.collector import collector_paused
 from memory.models import Deal
 from scoring.deal_features import RepHistory, deal_features_at
-from scoring.events import DealRange, load_deals, load_org, load_pipeline, secs
+from scoring.events import DealRange, deal_count, load_deals, load_org, load_pipeline, secs
 from scoring.settings import ScoringSettings
 
 if TYPE_CHECKING:
     from scoring.feature_pool import FeaturePool
+
+logger = logging.getLogger(__name__)
 
 FEATURE_VERSION = "f1"
 """Bump when the meaning of any feature changes (stored with every score)."""
@@ -90,7 +94,14 @@ def build_features(
             lower = build_features(
                 session, org_id=org_id, as_of=as_of, settings=settings, span=DealRange(hi=split)
             )
-            return lower + upper.result()
+            try:
+                return lower + upper.result()
+            except BrokenProcessPool:  # the pool's process died: build its half here
+                logger.warning("feature pool process died; building the other half in-process")
+                higher = build_features(
+                    session, org_id=org_id, as_of=as_of, settings=settings, span=DealRange(lo=split)
+                )
+                return lower + higher
     t = as_of.timestamp()
     with collector_paused():
         org, events = load_pipeline(
@@ -119,10 +130,10 @@ def build_features(
 
 def _split_point(session: Session, org_id: str, settings: ScoringSettings) -> str | None:
     """The median deal id of an org big enough to split (``None``: build in one process)."""
-    d = Deal.__table__  # type: ignore[attr-defined]
-    count = session.execute(select(func.count()).where(d.c.org_id == org_id)).scalar_one()
+    count = deal_count(session, org_id=org_id)
     if count < settings.split_min_deals:
         return None
+    d = Deal.__table__  # type: ignore[attr-defined]
     query = select(d.c.id).where(d.c.org_id == org_id).order_by(d.c.id).offset(count // 2)
     return session.execute(query.limit(1)).scalar_one_or_none()
 

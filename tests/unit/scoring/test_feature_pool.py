@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -61,3 +64,26 @@ def test_an_in_memory_store_is_never_split() -> None:
     assert shareable_url(engine) is None
     with FeaturePool("sqlite:///elsewhere.db") as pool:
         assert not pool.serves(engine)  # build_features then builds in this process
+
+
+class _DeadPool:
+    """A pool whose process has died: every job fails as ``ProcessPoolExecutor`` reports it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def serves(self, engine: Engine) -> bool:
+        return engine is self.engine
+
+    def submit(self, **_: object) -> Future[list[object]]:
+        failed: Future[list[object]] = Future()
+        failed.set_exception(BrokenProcessPool("the process died"))
+        return failed
+
+
+def test_a_dead_pool_process_falls_back_to_one_process(file_store: Engine) -> None:
+    with session_scope(file_store) as s:
+        one = build_features(s, org_id=CONFIG.org_id, as_of=AS_OF, settings=SPLIT)
+        pool = cast(FeaturePool, _DeadPool(file_store))
+        two = build_features(s, org_id=CONFIG.org_id, as_of=AS_OF, settings=SPLIT, pool=pool)
+    assert [repr(r) for r in two] == [repr(r) for r in one]
