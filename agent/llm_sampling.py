@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import math
 from typing import Any
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 _FIELDS_PER_TOKEN = 3  # llama_token_data: id (int32), logit (float), p (float)
 
@@ -71,20 +74,26 @@ class GreedyFirstGrammar:
         return ctypes.pointer(self._sampler)
 
     def _apply(self, _sampler: Any, cur_p: Any) -> None:
-        lc = self._lc
+        # An exception cannot cross the C boundary: on any failure of the shortcut, the
+        # grammar checks the whole vocabulary, so greedy never picks a refused token.
+        try:
+            if self._best_is_allowed(cur_p):
+                self.checked_one += 1
+                return  # unchanged: greedy picks the best token, which the grammar allows
+        except Exception:  # noqa: BLE001 - see above; the full check below is always safe
+            logger.exception("greedy-first grammar check failed; checking every token")
+        self.checked_all += 1
+        self._lc.llama_sampler_apply(self._grammar, cur_p)
+
+    def _best_is_allowed(self, cur_p: Any) -> bool:
         array = cur_p.contents
         n = int(array.size)
         floats = ctypes.cast(array.data, ctypes.POINTER(ctypes.c_float))
         logits = np.ctypeslib.as_array(floats, shape=(n * _FIELDS_PER_TOKEN,))[1::3]
-        best = int(np.argmax(logits))
-        self._one[0] = array.data[best]
+        self._one[0] = array.data[int(np.argmax(logits))]
         self._single.size, self._single.selected, self._single.sorted = 1, -1, False
-        lc.llama_sampler_apply(self._grammar, ctypes.byref(self._single))
-        if not math.isinf(self._one[0].logit):
-            self.checked_one += 1
-            return  # unchanged: greedy picks ``best``, which the grammar allows
-        self.checked_all += 1
-        lc.llama_sampler_apply(self._grammar, cur_p)
+        self._lc.llama_sampler_apply(self._grammar, ctypes.byref(self._single))
+        return not math.isinf(self._one[0].logit)
 
     def _accept(self, _sampler: Any, token: int) -> None:
         self._lc.llama_sampler_accept(self._grammar, token)
